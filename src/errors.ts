@@ -1,0 +1,72 @@
+/**
+ * Every failure this library reports has a stable `code`. Programs branch on
+ * the code, never on the message, and no message carries a token or a secret.
+ */
+export type SessionErrorCode =
+  /** Developer configuration is invalid (short password, bad cookie attribute…). */
+  | "ERR_CONFIG"
+  /** The token is not an iron seal: wrong field count, prefix, length or alphabet. */
+  | "ERR_SEAL_FORMAT"
+  /** The token's own expiration (iron `ttl`) has passed. */
+  | "ERR_SEAL_EXPIRED"
+  /** The integrity check failed: the token was altered or sealed with another password. */
+  | "ERR_SEAL_MAC"
+  /** The token names a password id that is not configured. */
+  | "ERR_SEAL_PASSWORD_ID"
+  /** The MAC was valid but the payload could not be decrypted or parsed. */
+  | "ERR_SEAL_PAYLOAD"
+  /** The value cannot be sealed: it does not survive a JSON round trip. */
+  | "ERR_SEAL_VALUE"
+  /** The session is older than `maxAge` or idle for longer than `idleTimeout`. */
+  | "ERR_SESSION_EXPIRED"
+  /** The seal was made for another session name (purpose binding). */
+  | "ERR_SESSION_PURPOSE"
+  /** The sealed session does not have the `{ id, createdAt, data }` shape. */
+  | "ERR_SESSION_SHAPE"
+  /** The session data failed the configured schema. */
+  | "ERR_SESSION_SCHEMA"
+  /** The session does not fit in the allowed number of cookies. */
+  | "ERR_SESSION_TOO_LARGE"
+  /** The server-side store failed or timed out. */
+  | "ERR_STORE_UNAVAILABLE"
+  /** The server-side record for this session does not exist (revoked or expired). */
+  | "ERR_STORE_MISSING";
+
+const STATUS: Partial<Record<SessionErrorCode, number>> = {
+  ERR_CONFIG: 500,
+  ERR_SEAL_VALUE: 500,
+  ERR_SESSION_TOO_LARGE: 500,
+  ERR_STORE_UNAVAILABLE: 503,
+};
+
+/**
+ * The one error class of sealed-session.
+ *
+ * @example
+ * try { await unseal(token, password) } catch (error) {
+ *   if (error instanceof SessionError && error.code === "ERR_SEAL_EXPIRED") { ... }
+ * }
+ */
+export class SessionError extends Error {
+  override readonly name = "SessionError";
+  /** Stable machine-readable reason. */
+  readonly code: SessionErrorCode;
+  /** The HTTP status an unhandled error of this kind should produce. */
+  readonly status: number;
+
+  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.status = STATUS[code] ?? 400;
+  }
+}
+
+/** True when `value` is a {@link SessionError}, optionally of the given code. */
+export function isSessionError(value: unknown, code?: SessionErrorCode): value is SessionError {
+  return value instanceof SessionError && (code === undefined || value.code === code);
+}
+
+/** Throws an `ERR_CONFIG` error: the developer's configuration is unusable. */
+export function configError(message: string): never {
+  throw new SessionError("ERR_CONFIG", `sealed-session: ${message}`);
+}

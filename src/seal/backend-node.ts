@@ -1,0 +1,50 @@
+import type * as NodeCrypto from "node:crypto";
+import type { CryptoBackend, KeyUse } from "./backend.ts";
+import { ALGORITHMS } from "./options.ts";
+
+/**
+ * Above this many iterations a key derivation runs on libuv's thread pool
+ * (`crypto.pbkdf2`) so that a burst of unknown salts cannot stall the event loop.
+ */
+const SYNC_PBKDF2_MAX_ITERATIONS = 1024;
+
+/** The synchronous `node:crypto` backend (Node, Bun, Deno). */
+export function createNodeBackend(crypto: typeof NodeCrypto): CryptoBackend {
+  return {
+    name: "node",
+    randomBytes: (length) => crypto.randomBytes(length),
+    deriveKey(secret, salt, iterations, use) {
+      const length = keyLength(use);
+      if (iterations <= SYNC_PBKDF2_MAX_ITERATIONS) return crypto.pbkdf2Sync(secret, salt, iterations, length, "sha1");
+      return new Promise((resolve, reject) => {
+        crypto.pbkdf2(secret, salt, iterations, length, "sha1", (error, key) => (error ? reject(error) : resolve(key)));
+      });
+    },
+    importKey: (raw) => raw,
+    encrypt(algorithm, key, iv, data) {
+      const cipher = crypto.createCipheriv(algorithm, key as Uint8Array, iv);
+      return concat(cipher.update(data), cipher.final());
+    },
+    decrypt(algorithm, key, iv, data) {
+      const decipher = crypto.createDecipheriv(algorithm, key as Uint8Array, iv);
+      return concat(decipher.update(data), decipher.final());
+    },
+    hmac: (key, data) =>
+      crypto
+        .createHmac("sha256", key as Uint8Array)
+        .update(data)
+        .digest("base64url"),
+  };
+}
+
+function keyLength(use: KeyUse): number {
+  return ALGORITHMS[use].keyBytes;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,146 @@
+import type { CryptoBackend, KeyHandle, KeyUse, MaybePromise } from "./backend.ts";
+import { hex } from "./encoding.ts";
+import { LruCache } from "./lru.ts";
+import type { ResolvedSealOptions } from "./options.ts";
+import type { NormalizedPassword, Secret } from "./password.ts";
+
+/** Derived keys kept per backend; 1024 entries cover many windows of many passwords. */
+const KEY_CACHE_SIZE = 1024;
+const derived = new WeakMap<CryptoBackend, LruCache<string, MaybePromise<KeyHandle>>>();
+const imported = new WeakMap<CryptoBackend, WeakMap<Uint8Array, Map<KeyUse, MaybePromise<KeyHandle>>>>();
+
+/**
+ * The key for (secret, salt, iterations, use), derived at most once while it
+ * stays in the LRU. Concurrent callers share one in-flight derivation.
+ */
+export function keyFor(
+  backend: CryptoBackend,
+  secret: Secret,
+  salt: string,
+  iterations: number,
+  use: KeyUse,
+): MaybePromise<KeyHandle> {
+  if (secret instanceof Uint8Array) return importedKey(backend, secret, use);
+  let cache = derived.get(backend);
+  if (!cache) {
+    cache = new LruCache(KEY_CACHE_SIZE);
+    derived.set(backend, cache);
+  }
+  const id = `${use}\0${iterations}\0${salt}\0${secret}`;
+  const hit = cache.get(id);
+  if (hit !== undefined) return hit;
+  const key = backend.deriveKey(secret, salt, iterations, use);
+  cache.set(id, key);
+  if (key instanceof Promise) {
+    const store = cache;
+    key.then(
+      (value) => store.set(id, value),
+      () => store.delete(id),
+    );
+  }
+  return key;
+}
+
+/** Salts and keys the sealing side uses until the window closes. */
+export interface SealingKeys {
+  readonly encryptionSalt: string;
+  readonly encryptionKey: KeyHandle;
+  readonly integritySalt: string;
+  readonly integrityKey: KeyHandle;
+}
+
+interface Window {
+  readonly keys: MaybePromise<SealingKeys>;
+  readonly until: number;
+}
+
+const windows = new WeakMap<CryptoBackend, WeakMap<NormalizedPassword, Map<string, Window>>>();
+
+/**
+ * Keys for a new seal. Within `saltReuseMs` one salt pair (and so one pair of
+ * derived keys) serves every seal under the same password and options; the IV
+ * stays random per seal, so reuse costs no confidentiality, and steady traffic
+ * derives no keys at all.
+ */
+export function sealingKeys(
+  backend: CryptoBackend,
+  password: NormalizedPassword,
+  options: ResolvedSealOptions,
+  now: number,
+): MaybePromise<SealingKeys> {
+  if (options.saltReuseMs <= 0) return freshKeys(backend, password, options);
+  let perPassword = windows.get(backend);
+  if (!perPassword) {
+    perPassword = new WeakMap();
+    windows.set(backend, perPassword);
+  }
+  let perOptions = perPassword.get(password);
+  if (!perOptions) {
+    perOptions = new Map();
+    perPassword.set(password, perOptions);
+  }
+  const id = optionsId(options);
+  const current = perOptions.get(id);
+  if (current && current.until > now) return current.keys;
+  const keys = freshKeys(backend, password, options);
+  const entry = { keys, until: now + options.saltReuseMs };
+  perOptions.set(id, entry);
+  if (keys instanceof Promise) keys.catch(() => perOptions.get(id) === entry && perOptions.delete(id));
+  return keys;
+}
+
+function freshKeys(
+  backend: CryptoBackend,
+  password: NormalizedPassword,
+  options: ResolvedSealOptions,
+): MaybePromise<SealingKeys> {
+  const { encryption, integrity } = options;
+  const encryptionSalt = password.encryption instanceof Uint8Array ? "" : randomSalt(backend, encryption.saltBits);
+  const integritySalt = password.integrity instanceof Uint8Array ? "" : randomSalt(backend, integrity.saltBits);
+  const encryptionKey = keyFor(
+    backend,
+    password.encryption,
+    encryptionSalt,
+    encryption.iterations,
+    encryption.algorithm,
+  );
+  const integrityKey = keyFor(backend, password.integrity, integritySalt, integrity.iterations, "sha256");
+  if (encryptionKey instanceof Promise || integrityKey instanceof Promise) {
+    return Promise.all([encryptionKey, integrityKey]).then(([e, i]) => ({
+      encryptionSalt,
+      encryptionKey: e,
+      integritySalt,
+      integrityKey: i,
+    }));
+  }
+  return { encryptionSalt, encryptionKey, integritySalt, integrityKey };
+}
+
+function importedKey(backend: CryptoBackend, raw: Uint8Array, use: KeyUse): MaybePromise<KeyHandle> {
+  let perBackend = imported.get(backend);
+  if (!perBackend) {
+    perBackend = new WeakMap();
+    imported.set(backend, perBackend);
+  }
+  let perKey = perBackend.get(raw);
+  if (!perKey) {
+    perKey = new Map();
+    perBackend.set(raw, perKey);
+  }
+  let key = perKey.get(use);
+  if (key === undefined) {
+    key = backend.importKey(raw, use);
+    perKey.set(use, key);
+  }
+  return key;
+}
+
+function randomSalt(backend: CryptoBackend, bits: number): string {
+  return hex(backend.randomBytes(Math.ceil(bits / 8)));
+}
+
+function optionsId(o: ResolvedSealOptions): string {
+  const e = o.encryption;
+  const i = o.integrity;
+  return `${e.algorithm}:${e.iterations}:${e.saltBits}:${i.iterations}:${i.saltBits}`;
+}

@@ -1,0 +1,142 @@
+import { configError } from "../errors.ts";
+
+/** Encryption algorithms of the iron format. */
+export type EncryptionAlgorithm = "aes-256-cbc" | "aes-128-ctr";
+
+/** Options of one half of the seal (encryption or integrity), as in iron. */
+export interface KeyOptions<A extends string> {
+  /** Bits of random salt for PBKDF2; the hex text of the salt is the PBKDF2 salt. */
+  saltBits: number;
+  algorithm: A;
+  /** PBKDF2-SHA1 iterations. */
+  iterations: number;
+  /** Shortest accepted password string. */
+  minPasswordlength: number;
+}
+
+/** Every option of the iron format, fully resolved. */
+export interface ResolvedSealOptions {
+  encryption: KeyOptions<EncryptionAlgorithm>;
+  integrity: KeyOptions<"sha256">;
+  /** Lifetime of the seal in milliseconds; 0 seals without expiration. */
+  ttl: number;
+  /** Clock skew tolerated on incoming expirations, in seconds. */
+  timestampSkewSec: number;
+  /** Offset added to the local clock, in milliseconds. */
+  localtimeOffsetMsec: number;
+  /**
+   * How long, in milliseconds, the sealing side reuses one salt pair (and so its
+   * derived keys). Every seal still gets a fresh random IV. 0 derives new keys
+   * for every seal, as iron does.
+   */
+  saltReuseMs: number;
+}
+
+/**
+ * Seal options as a caller writes them: any subset, deep-merged over the
+ * defaults. `iterations`, `saltBits` and `minPasswordlength` at the top level
+ * apply to both halves (a shorthand for the nested iron form).
+ */
+export interface SealOptions {
+  encryption?: Partial<KeyOptions<EncryptionAlgorithm>>;
+  integrity?: Partial<KeyOptions<"sha256">>;
+  ttl?: number;
+  timestampSkewSec?: number;
+  localtimeOffsetMsec?: number;
+  saltReuseMs?: number;
+  iterations?: number;
+  saltBits?: number;
+  minPasswordlength?: number;
+}
+
+/** h3 v2's iteration count: strong enough to slow offline guessing of weak passwords. */
+export const DEFAULT_ITERATIONS = 8192;
+/** One minute of salt reuse: steady traffic derives keys once a minute per password. */
+export const DEFAULT_SALT_REUSE_MS = 60_000;
+
+/** The defaults, as h3 v2 ships them, plus this library's salt reuse window. */
+export const DEFAULT_SEAL_OPTIONS: Readonly<ResolvedSealOptions> = Object.freeze({
+  encryption: Object.freeze({
+    saltBits: 256,
+    algorithm: "aes-256-cbc",
+    iterations: DEFAULT_ITERATIONS,
+    minPasswordlength: 32,
+  }),
+  integrity: Object.freeze({
+    saltBits: 256,
+    algorithm: "sha256",
+    iterations: DEFAULT_ITERATIONS,
+    minPasswordlength: 32,
+  }),
+  ttl: 0,
+  timestampSkewSec: 60,
+  localtimeOffsetMsec: 0,
+  saltReuseMs: DEFAULT_SALT_REUSE_MS,
+}) as Readonly<ResolvedSealOptions>;
+
+/** Key and IV sizes per algorithm, in bytes. */
+export const ALGORITHMS = {
+  "aes-256-cbc": { keyBytes: 32, ivBytes: 16 },
+  "aes-128-ctr": { keyBytes: 16, ivBytes: 16 },
+  sha256: { keyBytes: 32, ivBytes: 0 },
+} as const;
+
+const resolvedCache = new WeakMap<SealOptions, ResolvedSealOptions>();
+
+/** Deep-merges `options` over the defaults and validates the result. */
+export function resolveSealOptions(options: SealOptions | undefined): ResolvedSealOptions {
+  if (options === undefined) return DEFAULT_SEAL_OPTIONS;
+  const cached = resolvedCache.get(options);
+  if (cached) return cached;
+  const shared = pickDefined({
+    iterations: options.iterations,
+    saltBits: options.saltBits,
+    minPasswordlength: options.minPasswordlength,
+  });
+  const resolved: ResolvedSealOptions = {
+    ...DEFAULT_SEAL_OPTIONS,
+    ...pickDefined({
+      ttl: options.ttl,
+      timestampSkewSec: options.timestampSkewSec,
+      localtimeOffsetMsec: options.localtimeOffsetMsec,
+      saltReuseMs: options.saltReuseMs,
+    }),
+    encryption: {
+      ...DEFAULT_SEAL_OPTIONS.encryption,
+      ...shared,
+      ...pickDefined({ ...options.encryption }),
+    },
+    integrity: { ...DEFAULT_SEAL_OPTIONS.integrity, ...shared, ...pickDefined({ ...options.integrity }) },
+  };
+  validate(resolved);
+  resolvedCache.set(options, resolved);
+  return resolved;
+}
+
+function validate(o: ResolvedSealOptions): void {
+  if (!(o.encryption.algorithm in ALGORITHMS) || o.encryption.algorithm === ("sha256" as string)) {
+    configError(`unknown encryption algorithm "${String(o.encryption.algorithm)}"`);
+  }
+  if (o.integrity.algorithm !== "sha256") configError(`unknown integrity algorithm "${String(o.integrity.algorithm)}"`);
+  for (const half of [o.encryption, o.integrity]) {
+    if (!Number.isSafeInteger(half.iterations) || half.iterations < 1)
+      configError("seal iterations must be a positive integer");
+    if (!Number.isSafeInteger(half.saltBits) || half.saltBits < 1)
+      configError("seal saltBits must be a positive integer");
+    if (!Number.isSafeInteger(half.minPasswordlength) || half.minPasswordlength < 0) {
+      configError("seal minPasswordlength must be a non-negative integer");
+    }
+  }
+  for (const key of ["ttl", "timestampSkewSec", "localtimeOffsetMsec", "saltReuseMs"] as const) {
+    if (!Number.isFinite(o[key])) configError(`seal option ${key} must be a finite number`);
+  }
+  if (o.ttl < 0) configError("seal ttl must not be negative");
+}
+
+function pickDefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(value) as (keyof T)[]) {
+    if (value[key] !== undefined) out[key] = value[key];
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+import { configError } from "../errors.ts";
+
+/** A secret: a string of at least 32 characters, or raw key bytes. */
+export type Secret = string | Uint8Array;
+
+/** A secret with an id, so that tokens name the password that sealed them. */
+export interface PasswordWithId {
+  id: string;
+  secret: Secret;
+}
+
+/** iron's split form: different secrets for encryption and integrity. */
+export interface SplitPassword {
+  id?: string;
+  encryption: Secret;
+  integrity: Secret;
+}
+
+/** One password in any of the shapes iron accepts. */
+export type Password = Secret | PasswordWithId | SplitPassword;
+
+/**
+ * What `seal`/`unseal` accept: one password, or a list for rotation (the first
+ * seals, all unseal), or iron's `{ [id]: password }` table (`default` for id-less seals).
+ */
+export type PasswordInput = Password | readonly Password[] | Readonly<Record<string, Password>>;
+
+/** A password reduced to what the engine needs. */
+export interface NormalizedPassword {
+  readonly id: string;
+  readonly encryption: Secret;
+  readonly integrity: Secret;
+}
+
+/** Passwords ready for sealing (`primary`) and for lookup by id when unsealing. */
+export interface PasswordSet {
+  readonly primary: NormalizedPassword;
+  /** Lookup by id; never reads inherited properties. */
+  readonly byId: ReadonlyMap<string, NormalizedPassword>;
+  /** Entries without an id, tried for id-less tokens. */
+  readonly anonymous: readonly NormalizedPassword[];
+}
+
+const PASSWORD_ID = /^\w+$/;
+const cache = new WeakMap<object, PasswordSet>();
+const stringCache = new Map<string, PasswordSet>();
+
+/**
+ * Normalizes any accepted password shape. Results are cached per input object
+ * so that a config reused across requests is validated once.
+ */
+export function toPasswordSet(input: PasswordInput): PasswordSet {
+  const cached = typeof input === "string" ? stringCache.get(input) : isObject(input) ? cache.get(input) : undefined;
+  if (cached) return cached;
+  const entries = listEntries(input).map(normalize);
+  const [primary] = entries;
+  if (!primary) configError("password list is empty");
+  const byId = new Map<string, NormalizedPassword>();
+  const anonymous: NormalizedPassword[] = [];
+  for (const entry of entries) {
+    if (!entry.id) anonymous.push(entry);
+    else if (!byId.has(entry.id)) byId.set(entry.id, entry);
+  }
+  const set: PasswordSet = { primary, byId, anonymous };
+  if (typeof input === "string") {
+    if (stringCache.size > 64) stringCache.clear();
+    stringCache.set(input, set);
+  } else if (isObject(input)) cache.set(input, set);
+  return set;
+}
+
+/** The candidates able to open a token sealed under `id` ("" for id-less tokens). */
+export function candidatesFor(set: PasswordSet, id: string): readonly NormalizedPassword[] {
+  if (id) {
+    const found = set.byId.get(id);
+    if (found) return [found];
+    // iron reads an id'd token with a plain password that carries no id.
+    return set.anonymous;
+  }
+  const fallback = set.byId.get("default");
+  return fallback ? [...set.anonymous, fallback] : set.anonymous;
+}
+
+function listEntries(input: PasswordInput): Password[] {
+  if (Array.isArray(input)) return [...(input as readonly Password[])];
+  if (typeof input === "string" || input instanceof Uint8Array) return [input];
+  if (!isObject(input)) configError("password must be a string, a Uint8Array, { id, secret } or an array of those");
+  if ("secret" in input || "encryption" in input) return [input as Password];
+  // iron's hash form: { id: password }; own enumerable keys only.
+  return Object.keys(input).map((id) => {
+    const value = (input as Record<string, Password>)[id] as Password;
+    if (typeof value === "string" || value instanceof Uint8Array) return { id, secret: value };
+    return { ...value, id };
+  });
+}
+
+/** Enforces iron's `minPasswordlength` on a password about to be used. */
+export function assertPasswordLength(password: NormalizedPassword, encryptionMin: number, integrityMin: number): void {
+  for (const [secret, min] of [
+    [password.encryption, encryptionMin],
+    [password.integrity, integrityMin],
+  ] as const) {
+    if (typeof secret === "string" && secret.length < min) {
+      configError(`password must be at least ${min} characters long (got ${secret.length})`);
+    }
+  }
+}
+
+function normalize(password: Password): NormalizedPassword {
+  if (typeof password === "string" || password instanceof Uint8Array) {
+    const secret = checkSecret(password);
+    return { id: "", encryption: secret, integrity: secret };
+  }
+  if (!isObject(password)) configError("password entries must be strings, Uint8Arrays or { id, secret } objects");
+  const id = password.id ?? "";
+  if (typeof id !== "string" || (id !== "" && !PASSWORD_ID.test(id))) {
+    configError("password id must match /^\\w+$/ (letters, digits and underscores)");
+  }
+  if ("secret" in password) {
+    const secret = checkSecret(password.secret);
+    return { id, encryption: secret, integrity: secret };
+  }
+  return {
+    id,
+    encryption: checkSecret(password.encryption),
+    integrity: checkSecret(password.integrity),
+  };
+}
+
+function checkSecret(secret: unknown): Secret {
+  if (typeof secret === "string") {
+    if (secret.length === 0) configError("password is empty");
+    return secret;
+  }
+  if (secret instanceof Uint8Array) {
+    // A key of bytes is used as is: 16 bytes for aes-128-ctr, 32 for aes-256-cbc.
+    if (secret.length < 16) configError(`a Uint8Array password must hold at least 16 bytes (got ${secret.length})`);
+    return secret;
+  }
+  configError(secret === undefined ? "password is missing" : "password must be a string or a Uint8Array");
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null;
+}

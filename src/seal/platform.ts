@@ -1,0 +1,56 @@
+import type * as NodeCrypto from "node:crypto";
+import type { CryptoBackend } from "./backend.ts";
+import { createNodeBackend } from "./backend-node.ts";
+import { createWebBackend } from "./backend-web.ts";
+
+/**
+ * The backend for this runtime, chosen once at load: `node:crypto` when the
+ * runtime exposes it (Node ≥ 20.16, Bun, Deno), WebCrypto everywhere else.
+ * `getBuiltinModule` keeps this file free of a static `node:` import, so that
+ * bundles for Workers and browsers load it unchanged.
+ */
+export const platformBackend: CryptoBackend = pickBackend();
+
+const webBackends = new WeakMap<Crypto, CryptoBackend>();
+
+/** The backend to use for a caller-supplied WebCrypto object, or the platform's. */
+export function backendFor(crypto: Crypto | undefined): CryptoBackend {
+  if (!crypto) return platformBackend;
+  let backend = webBackends.get(crypto);
+  if (!backend) {
+    backend = createWebBackend(crypto);
+    webBackends.set(crypto, backend);
+  }
+  return backend;
+}
+
+/** A WebCrypto backend over the global `crypto`, for tests and benchmarks. */
+export function webCryptoBackend(): CryptoBackend {
+  return backendFor(globalThis.crypto);
+}
+
+function pickBackend(): CryptoBackend {
+  const forced = readEnv("SEALED_SESSION_BACKEND");
+  if (forced !== "webcrypto") {
+    const nodeCrypto = loadNodeCrypto();
+    if (nodeCrypto) return createNodeBackend(nodeCrypto);
+  }
+  return createWebBackend(globalThis.crypto);
+}
+
+function loadNodeCrypto(): typeof NodeCrypto | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    const mod = proc?.getBuiltinModule?.("node:crypto") as typeof NodeCrypto | undefined;
+    // Workers' nodejs_compat exposes a partial module; require the calls we use.
+    if (mod && typeof mod.pbkdf2Sync === "function" && typeof mod.createCipheriv === "function") return mod;
+  } catch {
+    // Not available on this runtime.
+  }
+  return undefined;
+}
+
+function readEnv(name: string): string | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return proc?.env?.[name];
+}

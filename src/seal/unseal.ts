@@ -1,0 +1,231 @@
+import { SessionError } from "../errors.ts";
+import type { CryptoBackend } from "./backend.ts";
+import { constantTimeEqual, fromBase64url, fromUtf8, isBase64url, isHex } from "./encoding.ts";
+import { parseSafe } from "./json.ts";
+import { keyFor } from "./keys.ts";
+import { LruCache } from "./lru.ts";
+import { ALGORITHMS, type ResolvedSealOptions, resolveSealOptions } from "./options.ts";
+import {
+  assertPasswordLength,
+  candidatesFor,
+  type NormalizedPassword,
+  type PasswordInput,
+  type PasswordSet,
+  toPasswordSet,
+} from "./password.ts";
+import { backendFor } from "./platform.ts";
+import { MAC_PREFIX, type SealCallOptions } from "./seal.ts";
+
+/** Options of {@link unseal}. */
+export interface UnsealCallOptions extends SealCallOptions {
+  /**
+   * On a MAC failure, try once more with 1 PBKDF2 iteration, the setting of
+   * h3 v1, vinxi, iron-session and nuxt-auth-utils. Default: `true`.
+   */
+  legacyFallback?: boolean;
+  /** Longest token accepted, in characters. Default: 1 MiB. */
+  maxLength?: number;
+}
+
+/** What {@link unsealDetailed} learns about a token besides its value. */
+export interface UnsealResult {
+  readonly value: unknown;
+  /** Id of the password that opened the token ("" for an id-less seal). */
+  readonly passwordId: string;
+  /** Expiration written in the token (ms since epoch), if any. */
+  readonly expiration: number | undefined;
+  /** True when the token was opened by the 1-iteration fallback and should be resealed. */
+  readonly legacy: boolean;
+  /** True when the token was opened by a password other than the one that seals now. */
+  readonly rotated: boolean;
+}
+
+export const DEFAULT_MAX_TOKEN_LENGTH = 1024 * 1024;
+const FIELD = { id: /^\w*$/, expiration: /^\d{0,16}$/ } as const;
+const HMAC_LENGTH = 43;
+const MAX_SALT_LENGTH = 1024;
+const VERIFIED_CACHE_SIZE = 1000;
+const VERIFIED_MAX_TOKEN = 16 * 1024;
+
+/**
+ * Opens an iron string sealed by this library, `@hapi/iron`, `iron-webcrypto`,
+ * h3 or iron-session. Throws a {@link SessionError} whose `code` says why it failed.
+ *
+ * @example
+ * const value = await unseal(token, [newPassword, { id: "old", secret: oldPassword }]);
+ */
+export async function unseal(token: string, password: PasswordInput, options?: UnsealCallOptions): Promise<unknown> {
+  const result = await unsealDetailed(backendFor(options?.crypto), token, password, resolveSealOptions(options), {
+    legacyFallback: options?.legacyFallback,
+    maxLength: options?.maxLength,
+  });
+  return result.value;
+}
+
+interface Verified {
+  readonly text: string;
+  readonly passwordId: string;
+  readonly expiration: number | undefined;
+  readonly legacy: boolean;
+  readonly rotated: boolean;
+}
+
+const verified = new WeakMap<PasswordSet, WeakMap<ResolvedSealOptions, LruCache<string, Verified>>>();
+
+/**
+ * {@link unseal} with an explicit backend and resolved options, reporting which
+ * password opened the token. Tokens already verified by this process are
+ * answered from a bounded cache (expiration is still checked on every call), so
+ * a returning cookie costs a map lookup and a JSON parse.
+ */
+export async function unsealDetailed(
+  backend: CryptoBackend,
+  token: string,
+  password: PasswordInput,
+  options: ResolvedSealOptions,
+  extra: { legacyFallback?: boolean | undefined; maxLength?: number | undefined } = {},
+): Promise<UnsealResult> {
+  const now = Date.now() + options.localtimeOffsetMsec;
+  if (typeof token !== "string") throw formatError("token is not a string");
+  if (token.length > (extra.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH)) throw formatError("token is too long");
+  const set = toPasswordSet(password);
+  const cache = verifiedCache(set, options);
+  const hit = cache.get(token);
+  if (hit) {
+    checkExpiration(hit.expiration, now, options);
+    return { ...hit, value: parseSafe(hit.text) };
+  }
+
+  const parts = token.split("*");
+  if (parts.length !== 8) throw formatError("a seal has 8 fields");
+  const [prefix, id, encSalt, ivText, cipherText, expText, macSalt, mac] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (prefix !== MAC_PREFIX) throw formatError("wrong prefix");
+  checkShape(id, encSalt, ivText, cipherText, expText, macSalt, mac, options);
+  const expiration = expText ? Number(expText) : undefined;
+  checkExpiration(expiration, now, options);
+
+  const candidates = candidatesFor(set, id);
+  if (candidates.length === 0) {
+    throw new SessionError("ERR_SEAL_PASSWORD_ID", "no configured password matches the seal's password id");
+  }
+  const base = token.slice(0, token.length - macSalt.length - mac.length - 2);
+  const fallback = (extra.legacyFallback ?? true) && options.integrity.iterations !== 1;
+  for (const iterations of fallback ? [options.integrity.iterations, 1] : [options.integrity.iterations]) {
+    for (const candidate of candidates) {
+      if (!(await macMatches(backend, candidate, macSalt, iterations, base, mac, options))) continue;
+      const legacy = iterations !== options.integrity.iterations;
+      const encIterations = legacy ? 1 : options.encryption.iterations;
+      const text = await decrypt(backend, candidate, encSalt, encIterations, ivText, cipherText, options);
+      const value = parseOrThrow(text);
+      const result: Verified = {
+        text,
+        passwordId: candidate.id,
+        expiration,
+        legacy,
+        rotated: candidate !== set.primary,
+      };
+      if (token.length <= VERIFIED_MAX_TOKEN) cache.set(token, result);
+      return { ...result, value };
+    }
+  }
+  throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
+}
+
+function checkShape(
+  id: string,
+  encSalt: string,
+  ivText: string,
+  cipherText: string,
+  expText: string,
+  macSalt: string,
+  mac: string,
+  options: ResolvedSealOptions,
+): void {
+  if (!FIELD.id.test(id)) throw formatError("invalid password id");
+  if (encSalt.length > MAX_SALT_LENGTH || !isHex(encSalt)) throw formatError("invalid encryption salt");
+  if (macSalt.length > MAX_SALT_LENGTH || !isHex(macSalt)) throw formatError("invalid integrity salt");
+  const ivBytes = ALGORITHMS[options.encryption.algorithm].ivBytes;
+  if (ivText.length !== Math.ceil((ivBytes * 4) / 3) || !isBase64url(ivText)) throw formatError("invalid iv");
+  if (cipherText.length === 0 || !isBase64url(cipherText)) throw formatError("invalid ciphertext");
+  if (options.encryption.algorithm === "aes-256-cbc" && Math.floor((cipherText.length * 3) / 4) % 16 !== 0) {
+    throw formatError("ciphertext is not whole blocks");
+  }
+  if (!FIELD.expiration.test(expText)) throw formatError("invalid expiration");
+  if (mac.length !== HMAC_LENGTH || !isBase64url(mac)) throw formatError("invalid mac");
+}
+
+function checkExpiration(expiration: number | undefined, now: number, options: ResolvedSealOptions): void {
+  if (expiration !== undefined && expiration <= now - options.timestampSkewSec * 1000) {
+    throw new SessionError("ERR_SEAL_EXPIRED", "the seal has expired");
+  }
+}
+
+async function macMatches(
+  backend: CryptoBackend,
+  password: NormalizedPassword,
+  salt: string,
+  iterations: number,
+  base: string,
+  mac: string,
+  options: ResolvedSealOptions,
+): Promise<boolean> {
+  assertPasswordLength(password, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
+  // A key-bytes password carries no salt; a salted token cannot be meant for it.
+  if (password.integrity instanceof Uint8Array !== (salt === "")) return false;
+  const key = await keyFor(backend, password.integrity, salt, iterations, "sha256");
+  return constantTimeEqual(await backend.hmac(key, base), mac);
+}
+
+async function decrypt(
+  backend: CryptoBackend,
+  password: NormalizedPassword,
+  salt: string,
+  iterations: number,
+  ivText: string,
+  cipherText: string,
+  options: ResolvedSealOptions,
+): Promise<string> {
+  const algorithm = options.encryption.algorithm;
+  try {
+    const key = await keyFor(backend, password.encryption, salt, iterations, algorithm);
+    const plain = await backend.decrypt(algorithm, key, fromBase64url(ivText), fromBase64url(cipherText));
+    return fromUtf8(plain);
+  } catch (error) {
+    throw new SessionError("ERR_SEAL_PAYLOAD", "the seal's payload could not be decrypted", { cause: error });
+  }
+}
+
+function parseOrThrow(text: string): unknown {
+  try {
+    return parseSafe(text);
+  } catch (error) {
+    throw new SessionError("ERR_SEAL_PAYLOAD", "the seal's payload is not JSON", { cause: error });
+  }
+}
+
+function verifiedCache(set: PasswordSet, options: ResolvedSealOptions): LruCache<string, Verified> {
+  let perSet = verified.get(set);
+  if (!perSet) {
+    perSet = new WeakMap();
+    verified.set(set, perSet);
+  }
+  let cache = perSet.get(options);
+  if (!cache) {
+    cache = new LruCache(VERIFIED_CACHE_SIZE);
+    perSet.set(options, cache);
+  }
+  return cache;
+}
+
+function formatError(reason: string): SessionError {
+  return new SessionError("ERR_SEAL_FORMAT", `not a valid seal: ${reason}`);
+}
