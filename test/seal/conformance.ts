@@ -91,7 +91,10 @@ export const cases: ConformanceCase[] = [
     async run(o) {
       const old = await seal({ v: "old" }, { id: "k1", secret: OTHER }, o);
       assertEqual(old.split("*")[1], "k1");
-      const list = [{ id: "k2", secret: PASSWORD }, { id: "k1", secret: OTHER }];
+      const list = [
+        { id: "k2", secret: PASSWORD },
+        { id: "k1", secret: OTHER },
+      ];
       assertEqual(await unseal(old, list, o), { v: "old" });
       const fresh = await seal({ v: "new" }, list, o);
       assertEqual(fresh.split("*")[1], "k2");
