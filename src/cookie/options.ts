@@ -1,0 +1,121 @@
+import { configError } from "../errors.ts";
+
+/** Attributes of the session cookie, plus how it is split when large. */
+export interface CookieOptions {
+  /** Default `/`. */
+  path?: string;
+  domain?: string;
+  /** Default `true`: page scripts cannot read the session. */
+  httpOnly?: boolean;
+  /** Default `true`. `"auto"` sets `Secure` except for plain-http requests to localhost. */
+  secure?: boolean | "auto";
+  /** Default `"lax"`. `"none"` requires `secure`. */
+  sameSite?: "lax" | "strict" | "none" | boolean;
+  /** Cookie lifetime in seconds; by default derived from the session's lifetimes. */
+  maxAge?: number;
+  /** Fixed expiry date; by default derived from the session's lifetimes. */
+  expires?: Date;
+  partitioned?: boolean;
+  priority?: "low" | "medium" | "high";
+  /** Longest cookie value before the session is split into chunks. Default 4000, as in h3 v2. */
+  chunkMaxLength?: number;
+  /** Most chunks a session may use. Default 4 (h3 reads up to 100). */
+  maxChunks?: number;
+  /**
+   * Longest session token, all chunks together. Default 14 KiB: the browser
+   * sends every chunk back in one Cookie header, and Node refuses requests whose
+   * headers pass 16 KiB (`--max-http-header-size`).
+   */
+  maxTotalLength?: number;
+}
+
+/** Cookie attributes after defaults and validation. */
+export interface ResolvedCookieOptions {
+  readonly path: string;
+  readonly domain: string | undefined;
+  readonly httpOnly: boolean;
+  readonly secure: boolean | "auto";
+  readonly sameSite: "lax" | "strict" | "none" | undefined;
+  readonly maxAge: number | undefined;
+  readonly expires: Date | undefined;
+  readonly partitioned: boolean;
+  readonly priority: "low" | "medium" | "high" | undefined;
+  readonly chunkMaxLength: number;
+  readonly maxChunks: number;
+  readonly maxTotalLength: number;
+}
+
+/** h3's defaults, plus `SameSite=Lax`. */
+export const DEFAULT_COOKIE: Readonly<CookieOptions> = Object.freeze({
+  path: "/",
+  httpOnly: true,
+  secure: true,
+  sameSite: "lax",
+});
+export const DEFAULT_CHUNK_MAX_LENGTH = 4000;
+export const DEFAULT_MAX_CHUNKS = 4;
+export const DEFAULT_MAX_TOTAL_LENGTH = 14 * 1024;
+/** h3 refuses more chunks than this; so do we, when reading. */
+export const MAX_READABLE_CHUNKS = 100;
+/** What browsers guarantee for one cookie: name, value and attributes together. */
+export const MAX_COOKIE_BYTES = 4096;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Printable ASCII but ';' (which would start a new attribute).
+const ATTRIBUTE_VALUE = /^[\u0020-\u003A\u003C-\u007E]*$/;
+
+/** Checks a cookie name: an HTTP token, as RFC 6265 requires. */
+export function assertCookieName(name: string): void {
+  if (typeof name !== "string" || !TOKEN.test(name)) {
+    configError(
+      `invalid cookie name ${JSON.stringify(String(name).slice(0, 64))}: use letters, digits and !#$%&'*+-.^_\`|~`,
+    );
+  }
+}
+
+/** Merges over the defaults and fails fast on attributes that would corrupt a header. */
+export function resolveCookieOptions(options: CookieOptions | undefined): ResolvedCookieOptions {
+  const o = { ...DEFAULT_COOKIE, ...options };
+  const path = o.path ?? "/";
+  if (!ATTRIBUTE_VALUE.test(path)) configError("cookie path must be printable ASCII without ';', CR or LF");
+  if (o.domain !== undefined && (!ATTRIBUTE_VALUE.test(o.domain) || o.domain.includes(" "))) {
+    configError("cookie domain must be printable ASCII without spaces, ';', CR or LF");
+  }
+  const sameSite = o.sameSite === true ? "strict" : o.sameSite === false ? undefined : o.sameSite;
+  if (sameSite !== undefined && !["lax", "strict", "none"].includes(sameSite)) {
+    configError(`cookie sameSite must be "lax", "strict" or "none" (got ${JSON.stringify(sameSite)})`);
+  }
+  const secure = o.secure ?? true;
+  if (sameSite === "none" && secure === false)
+    configError('cookie sameSite "none" requires secure: browsers drop it otherwise');
+  if (o.maxAge !== undefined && !Number.isFinite(o.maxAge))
+    configError("cookie maxAge must be a finite number of seconds");
+  if (o.expires !== undefined && !(o.expires instanceof Date && Number.isFinite(o.expires.getTime()))) {
+    configError("cookie expires must be a valid Date");
+  }
+  const chunkMaxLength = o.chunkMaxLength ?? DEFAULT_CHUNK_MAX_LENGTH;
+  if (!Number.isInteger(chunkMaxLength) || chunkMaxLength < 100 || chunkMaxLength > MAX_COOKIE_BYTES) {
+    configError(`cookie chunkMaxLength must be an integer from 100 to ${MAX_COOKIE_BYTES}`);
+  }
+  const maxChunks = o.maxChunks ?? DEFAULT_MAX_CHUNKS;
+  if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > MAX_READABLE_CHUNKS) {
+    configError(`cookie maxChunks must be an integer from 1 to ${MAX_READABLE_CHUNKS}`);
+  }
+  const maxTotalLength = o.maxTotalLength ?? DEFAULT_MAX_TOTAL_LENGTH;
+  if (!Number.isInteger(maxTotalLength) || maxTotalLength < 100)
+    configError("cookie maxTotalLength must be an integer ≥ 100");
+  return {
+    maxTotalLength,
+    path,
+    domain: o.domain,
+    httpOnly: o.httpOnly ?? true,
+    secure,
+    sameSite,
+    maxAge: o.maxAge,
+    expires: o.expires,
+    partitioned: o.partitioned ?? false,
+    priority: o.priority,
+    chunkMaxLength,
+    maxChunks,
+  };
+}

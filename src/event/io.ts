@@ -1,0 +1,142 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import { configError } from "../errors.ts";
+import type { AnyEvent } from "./types.ts";
+
+/**
+ * What the session layer needs from an event, whatever its shape: request
+ * headers, the response's Set-Cookie list, per-request state and whether the
+ * request arrived over https. Nothing else in the library knows event shapes.
+ */
+export interface EventIO {
+  header(name: string): string | undefined;
+  readonly context: Record<string, unknown>;
+  /** False when the event has no response (then no cookie is written). */
+  readonly canWrite: boolean;
+  getSetCookies(): string[];
+  /** Replaces the response's Set-Cookie list (and the error-response copy, if any). */
+  setSetCookies(cookies: string[]): void;
+  /** True for https, false for http, undefined when unknown. */
+  isSecure(): boolean | undefined;
+  hostname(): string | undefined;
+}
+
+/** Internal hook by which this library's own events expose a faster IO. */
+export const kEventIO: unique symbol = Symbol.for("sealed-session.io");
+
+const ios = new WeakMap<object, EventIO>();
+const contexts = new WeakMap<object, Record<string, unknown>>();
+
+/** The IO for any accepted event shape, built once per event. */
+export function eventIO(event: AnyEvent): EventIO {
+  const own = (event as { [kEventIO]?: EventIO })[kEventIO];
+  if (own) return own;
+  let io = ios.get(event);
+  if (!io) {
+    io = buildIO(event);
+    ios.set(event, io);
+  }
+  return io;
+}
+
+function buildIO(event: AnyEvent): EventIO {
+  if (typeof event !== "object" || event === null) configError("a session function was called without an event");
+  const node = (event as { node?: { req?: IncomingMessage; res?: ServerResponse } }).node;
+  if (node?.req && node.res && !isRequest((event as { req?: unknown }).req)) {
+    return nodeIO(node.req, node.res, contextOf(event));
+  }
+  const web = event as { req?: unknown; res?: { headers?: Headers; errHeaders?: Headers }; url?: URL };
+  if (isRequest(web.req)) {
+    const req = web.req;
+    const headers = web.res?.headers;
+    const errHeaders = web.res?.errHeaders;
+    return {
+      header: (name) => req.headers.get(name) ?? undefined,
+      context: contextOf(event, req),
+      canWrite: headers !== undefined,
+      getSetCookies: () => headers?.getSetCookie() ?? [],
+      setSetCookies(cookies) {
+        if (!headers) return;
+        replaceSetCookies(headers, cookies);
+        // h3 v2 sends errHeaders with error responses: keep the session there too.
+        if (errHeaders) replaceSetCookies(errHeaders, cookies);
+      },
+      isSecure: () => protocolOf(web.url ?? req.url),
+      hostname: () => hostnameOf(web.url ?? req.url),
+    };
+  }
+  configError("unsupported event: expected an HTTPEvent, an h3 event, or { req: Request, res?: { headers } }");
+}
+
+/** IO over Node's request and response objects: no `Request` is ever built. */
+export function nodeIO(req: IncomingMessage, res: ServerResponse, context: Record<string, unknown>): EventIO {
+  return {
+    header: (name) => firstHeader(req.headers, name),
+    context,
+    canWrite: true,
+    getSetCookies() {
+      const value = res.getHeader("set-cookie");
+      return value === undefined ? [] : Array.isArray(value) ? [...value] : [String(value)];
+    },
+    setSetCookies(cookies) {
+      if (res.headersSent) configError("cannot set the session cookie: the response headers were already sent");
+      if (cookies.length === 0) res.removeHeader("set-cookie");
+      else res.setHeader("set-cookie", cookies);
+    },
+    isSecure: () => nodeIsSecure(req),
+    hostname: () => hostnameOf(`http://${firstHeader(req.headers, "host") ?? "localhost"}`),
+  };
+}
+
+/** Node's header lookup, joining repeated Cookie headers as a browser would. */
+export function firstHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  if (value === undefined) return undefined;
+  if (typeof value === "string") return value;
+  return name === "cookie" ? value.join("; ") : value[0];
+}
+
+export function nodeIsSecure(req: IncomingMessage): boolean {
+  return Boolean((req.socket as { encrypted?: boolean } | undefined)?.encrypted);
+}
+
+function replaceSetCookies(headers: Headers, cookies: string[]): void {
+  headers.delete("set-cookie");
+  for (const cookie of cookies) headers.append("set-cookie", cookie);
+}
+
+function contextOf(event: object, req?: object): Record<string, unknown> {
+  const own = (event as { context?: unknown }).context;
+  if (typeof own === "object" && own !== null) return own as Record<string, unknown>;
+  // Plain { req } objects may be rebuilt per call: key their state on the Request.
+  const key = req ?? event;
+  let context = contexts.get(key);
+  if (!context) {
+    context = {};
+    contexts.set(key, context);
+  }
+  return context;
+}
+
+function isRequest(value: unknown): value is Request {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Request).headers?.get === "function" &&
+    typeof (value as Request).url === "string"
+  );
+}
+
+function protocolOf(url: URL | string): boolean | undefined {
+  const text = typeof url === "string" ? url : url.protocol;
+  if (text.startsWith("https:")) return true;
+  if (text.startsWith("http:")) return false;
+  return undefined;
+}
+
+function hostnameOf(url: URL | string): string | undefined {
+  try {
+    return (typeof url === "string" ? new URL(url) : url).hostname;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { type EventIO, firstHeader, kEventIO, nodeIO, nodeIsSecure } from "./io.ts";
+import type { EventResponse, HTTPEvent } from "./types.ts";
+
+/**
+ * An {@link HTTPEvent} over Node's request and response. Session cookies are
+ * written straight to the `ServerResponse`, so they also reach error responses
+ * and responses sent by another framework (Express, Fastify, Koa).
+ */
+export class NodeEvent implements HTTPEvent {
+  readonly node: { readonly req: IncomingMessage; readonly res: ServerResponse };
+  readonly context: Record<string, unknown> = {};
+  readonly res: EventResponse;
+  readonly [kEventIO]: EventIO;
+  #url: URL | undefined;
+  #req: Request | undefined;
+
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    this.node = { req, res };
+    this.res = new LazyResponse();
+    this[kEventIO] = nodeIO(req, res, this.context);
+  }
+
+  get method(): string {
+    return this.node.req.method ?? "GET";
+  }
+
+  get url(): URL {
+    if (!this.#url) {
+      const req = this.node.req;
+      const host = firstHeader(req.headers, "host") ?? "localhost";
+      this.#url = new URL(req.url ?? "/", `${nodeIsSecure(req) ? "https" : "http"}://${host}`);
+    }
+    return this.#url;
+  }
+
+  get req(): Request {
+    if (!this.#req) {
+      const req = this.node.req;
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined) continue;
+        if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+        else headers.set(name, value);
+      }
+      const hasBody = this.method !== "GET" && this.method !== "HEAD";
+      this.#req = new Request(this.url, {
+        method: this.method,
+        headers,
+        body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
+        duplex: "half",
+      } as RequestInit);
+    }
+    return this.#req;
+  }
+}
+
+class LazyResponse implements EventResponse {
+  status = 200;
+  statusText?: string;
+  #headers: Headers | undefined;
+
+  get headers(): Headers {
+    this.#headers ??= new Headers();
+    return this.#headers;
+  }
+
+  /** True when a handler touched the headers (saves a copy per request otherwise). */
+  get hasHeaders(): boolean {
+    return this.#headers !== undefined;
+  }
+}
+
+/**
+ * Makes an {@link HTTPEvent} from Node's request and response, for using
+ * sessions inside Express, Fastify, Koa or any `node:http` handler.
+ *
+ * @example
+ * app.get("/", async (req, res) => {
+ *   const session = await useSession(createEvent(req, res), config);
+ *   res.send(`Hello ${session.data.user}`);
+ * });
+ */
+export function createEvent(req: IncomingMessage, res: ServerResponse): HTTPEvent {
+  return new NodeEvent(req, res);
+}

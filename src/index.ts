@@ -1,0 +1,38 @@
+// sealed-session: the session API of h3 / vinxi for any JavaScript server.
+
+// Cookies
+export type { CookieOptions } from "./cookie/options.ts";
+// Errors
+export { isSessionError, SessionError, type SessionErrorCode } from "./errors.ts";
+// Events and servers
+export { defineHandler, type EventHandler, eventHandler } from "./event/handler.ts";
+export { HTTPError } from "./event/http-error.ts";
+export { type NodeListener, toNodeListener } from "./event/node-adapter.ts";
+export { createEvent } from "./event/node-event.ts";
+export type { AnyEvent, EventResponse, H3EventV1Like, HTTPEvent, WebEventLike } from "./event/types.ts";
+export { toWebHandler, type WebHandler } from "./event/web-adapter.ts";
+// Sealing
+export type { PasswordInput, SealOptions } from "./seal/index.ts";
+// Sessions
+export {
+  clearSession,
+  getSession,
+  regenerateSession,
+  sealSession,
+  unsealSession,
+  updateSession,
+} from "./session/api.ts";
+export { DEFAULT_SESSION_NAME } from "./session/config.ts";
+export { useSession } from "./session/manager.ts";
+export type { StandardSchemaV1 } from "./session/standard-schema.ts";
+export type {
+  RegenerateOptions,
+  Session,
+  SessionConfig,
+  SessionData,
+  SessionManager,
+  SessionUpdate,
+  WarningCode,
+} from "./session/types.ts";
+// Stores
+export type { SessionStore, StoredSession } from "./store/types.ts";

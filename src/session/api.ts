@@ -1,0 +1,157 @@
+import { SessionError } from "../errors.ts";
+import { eventIO } from "../event/io.ts";
+import type { AnyEvent } from "../event/types.ts";
+import { unsealDetailed } from "../seal/unseal.ts";
+import { callStore } from "../store/call.ts";
+import { resolveConfig } from "./config.ts";
+import { deleteSessionCookie } from "./cookie-writer.ts";
+import { assertAlive } from "./lifetime.ts";
+import { loadState } from "./load.ts";
+import { mergeInto, toPayload } from "./payload.ts";
+import { persist, sealState } from "./persist.ts";
+import { currentState, freshState, setState } from "./state.ts";
+import type { RegenerateOptions, Session, SessionConfig, SessionData, SessionUpdate } from "./types.ts";
+
+/**
+ * The request's session: read from the session header or cookie, unsealed once
+ * per request and cached. A new session gets an id but is not written until it
+ * is updated, so anonymous read-only traffic carries no Set-Cookie.
+ *
+ * @example
+ * const session = await getSession<{ user?: string }>(event, config);
+ * if (!session.data.user) throw new HTTPError(401);
+ */
+export async function getSession<T extends object = SessionData>(
+  event: AnyEvent,
+  config: SessionConfig<T>,
+): Promise<Session<T>> {
+  const resolved = resolveConfig(config as unknown as SessionConfig<object>);
+  const state = await loadState(eventIO(event), resolved, event);
+  return state.session as unknown as Session<T>;
+}
+
+/**
+ * Merges `update` into the session data (a partial object, or a function that
+ * returns one or mutates the data) and writes the cookie.
+ *
+ * @example
+ * await updateSession(event, config, { theme: "dark" });
+ * await updateSession(event, config, (data) => ({ visits: (data.visits ?? 0) + 1 }));
+ */
+export async function updateSession<T extends object = SessionData>(
+  event: AnyEvent,
+  config: SessionConfig<T>,
+  update?: SessionUpdate<T>,
+): Promise<Session<T>> {
+  const resolved = resolveConfig(config as unknown as SessionConfig<object>);
+  const io = eventIO(event);
+  const state = await loadState(io, resolved, event);
+  const data = state.session.data;
+  const patch = typeof update === "function" ? update(data as T) : update;
+  mergeInto(data, patch);
+  await persist(io, resolved, state, event);
+  return state.session as unknown as Session<T>;
+}
+
+/**
+ * Ends the session: deletes its cookie and every chunk (`Max-Age=0`, same
+ * Path and Domain) and, with a store, its record, so the old cookie is dead
+ * even if replayed. A later update in the same request starts a fresh session.
+ *
+ * @example
+ * await clearSession(event, config);
+ */
+export async function clearSession<T extends object = SessionData>(
+  event: AnyEvent,
+  config: SessionConfig<T>,
+): Promise<void> {
+  const resolved = resolveConfig(config as unknown as SessionConfig<object>);
+  const io = eventIO(event);
+  if (resolved.store) {
+    const old = await loadState(io, resolved, event);
+    old.dead = true;
+    if (old.stored) await callStore("delete", resolved.storeTimeout, () => resolved.store!.delete(old.session.id));
+  }
+  const previous = currentState(io, resolved);
+  if (previous) previous.dead = true;
+  setState(io, resolved, freshState(resolved));
+  deleteSessionCookie(io, resolved);
+}
+
+/**
+ * The sealed token of the current session, for use outside cookies (an
+ * `Authorization`-style header, a WebSocket handshake, a signed link).
+ *
+ * @example
+ * const token = await sealSession(event, config);
+ */
+export async function sealSession<T extends object = SessionData>(
+  event: AnyEvent,
+  config: SessionConfig<T>,
+): Promise<string> {
+  const resolved = resolveConfig(config as unknown as SessionConfig<object>);
+  const state = await loadState(eventIO(event), resolved, event);
+  const token = await sealState(resolved, state, event, undefined);
+  if (token === undefined) throw new SessionError("ERR_STORE_MISSING", "the session was revoked");
+  return token;
+}
+
+/**
+ * Opens a sealed session token and checks its lifetimes. Throws a
+ * {@link SessionError} whose `code` says why it was refused.
+ *
+ * @example
+ * const session = await unsealSession(event, config, token);
+ */
+export async function unsealSession<T extends object = SessionData>(
+  _event: AnyEvent,
+  config: SessionConfig<T>,
+  sealed: string,
+): Promise<Partial<Session<T>>> {
+  const resolved = resolveConfig(config as unknown as SessionConfig<object>);
+  const opened = await unsealDetailed(resolved.backend, sealed, resolved.password, resolved.seal, {
+    legacyFallback: resolved.legacyFallback,
+  });
+  const payload = toPayload(opened.value, resolved.name);
+  assertAlive(payload, resolved, Date.now());
+  const session: Partial<Session<T>> = { id: payload.id, createdAt: payload.createdAt };
+  if (payload.lastSeenAt !== undefined) session.lastSeenAt = payload.lastSeenAt;
+  if (resolved.store) {
+    const record = await callStore("get", resolved.storeTimeout, () => resolved.store!.get(payload.id));
+    if (!record) throw new SessionError("ERR_STORE_MISSING", "the session was revoked or has expired in the store");
+    session.data = record.data as T;
+  } else {
+    session.data = (payload.data ?? {}) as T;
+  }
+  return session;
+}
+
+/**
+ * Gives the session a new id and `createdAt`, keeping its data unless told
+ * otherwise. Call it on sign-in and on privilege changes to defeat session
+ * fixation; with a store the old record is deleted.
+ *
+ * @example
+ * await regenerateSession(event, config);
+ */
+export async function regenerateSession<T extends object = SessionData>(
+  event: AnyEvent,
+  config: SessionConfig<T>,
+  options?: RegenerateOptions,
+): Promise<Session<T>> {
+  const resolved = resolveConfig(config as unknown as SessionConfig<object>);
+  const io = eventIO(event);
+  const state = await loadState(io, resolved, event);
+  const oldId = state.session.id;
+  const wasStored = state.stored;
+  await state.queue;
+  state.session.id = resolved.generateId();
+  state.session.createdAt = Date.now();
+  delete state.session.lastSeenAt;
+  if (options?.keepData === false) state.session.data = {};
+  state.stored = false;
+  await persist(io, resolved, state, event);
+  if (resolved.store && wasStored)
+    await callStore("delete", resolved.storeTimeout, () => resolved.store!.delete(oldId));
+  return state.session as unknown as Session<T>;
+}

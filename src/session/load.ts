@@ -1,0 +1,110 @@
+import { SessionError } from "../errors.ts";
+import type { EventIO } from "../event/io.ts";
+import type { AnyEvent } from "../event/types.ts";
+import { unsealDetailed } from "../seal/unseal.ts";
+import { callStore } from "../store/call.ts";
+import type { ResolvedConfig } from "./config.ts";
+import { readSessionCookie, requestCookies } from "./cookie-writer.ts";
+import { assertAlive, shouldSlide } from "./lifetime.ts";
+import { toPayload } from "./payload.ts";
+import { persist } from "./persist.ts";
+import { currentState, freshState, type SessionState, setState } from "./state.ts";
+import type { SessionData } from "./types.ts";
+
+/**
+ * The request's session state, reading the incoming token once. Concurrent
+ * callers share the same read (and so the same id); a state replaced by
+ * `clear()` while they waited is never handed out.
+ */
+export async function loadState(io: EventIO, config: ResolvedConfig, event: AnyEvent): Promise<SessionState> {
+  const existing = currentState(io, config);
+  if (existing) {
+    await existing.ready;
+    return currentState(io, config) ?? existing;
+  }
+  const state = freshState(config);
+  state.session.id = "";
+  setState(io, config, state);
+  state.ready = read(io, config, event, state);
+  await state.ready;
+  return currentState(io, config) ?? state;
+}
+
+async function read(io: EventIO, config: ResolvedConfig, event: AnyEvent, state: SessionState): Promise<void> {
+  // A header session is tried first; if it is bad, the cookie still counts.
+  const header = config.headerName ? io.header(config.headerName) : undefined;
+  if (header && (await restore(config, event, state, header))) {
+    state.source = "header";
+    return;
+  }
+  const cookie = config.cookie === false ? undefined : readSessionCookie(io, config.name);
+  if (cookie === undefined && config.cookie !== false && requestCookies(io)[config.name]) {
+    report(config, event, new SessionError("ERR_SEAL_FORMAT", "the session cookie's chunks are missing or malformed"));
+  }
+  if (cookie && (await restore(config, event, state, cookie))) {
+    state.source = "cookie";
+    if (state.needsReseal || shouldSlide(state.session, config, Date.now())) await persist(io, config, state, event);
+    return;
+  }
+  const fresh = freshState(config);
+  state.session.id = fresh.session.id;
+  state.session.createdAt = fresh.session.createdAt;
+  state.session.data = {};
+}
+
+/** Opens a token into `state`; false (after telling `onError`) when it is not acceptable. */
+async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionState, token: string): Promise<boolean> {
+  try {
+    const now = Date.now();
+    const opened = await unsealDetailed(config.backend, token, config.password, config.seal, {
+      legacyFallback: config.legacyFallback,
+    });
+    const payload = toPayload(opened.value, config.name);
+    assertAlive(payload, config, now);
+    let data: SessionData = payload.data ?? {};
+    if (config.store) {
+      if (!payload.ref)
+        throw new SessionError("ERR_SESSION_SHAPE", "a cookie session was presented to a store session");
+      const record = await callStore("get", config.storeTimeout, () => config.store!.get(payload.id));
+      if (!record || record.id !== payload.id)
+        throw new SessionError("ERR_STORE_MISSING", "the session was revoked or has expired in the store");
+      data = { ...record.data };
+      state.stored = true;
+    } else if (payload.ref) {
+      throw new SessionError("ERR_SESSION_SHAPE", "a store reference was presented without a store");
+    }
+    data = await validate(config, data);
+    const session = state.session;
+    session.id = payload.id;
+    session.createdAt = payload.createdAt;
+    if (payload.lastSeenAt !== undefined) session.lastSeenAt = payload.lastSeenAt;
+    session.data = data;
+    state.flash = payload.flash;
+    state.isNew = false;
+    state.needsReseal = opened.legacy || opened.rotated;
+    return true;
+  } catch (error) {
+    if (!(error instanceof SessionError) || error.code === "ERR_STORE_UNAVAILABLE" || error.code === "ERR_CONFIG")
+      throw error;
+    state.stored = false;
+    report(config, event, error);
+    return false;
+  }
+}
+
+async function validate(config: ResolvedConfig, data: SessionData): Promise<SessionData> {
+  const schema = config.source.schema;
+  if (!schema) return data;
+  const result = await schema["~standard"].validate(data);
+  if (result.issues) {
+    throw new SessionError(
+      "ERR_SESSION_SCHEMA",
+      `the session data failed the schema: ${result.issues[0]?.message ?? "invalid"}`,
+    );
+  }
+  return result.value as SessionData;
+}
+
+function report(config: ResolvedConfig, event: AnyEvent, error: SessionError): void {
+  config.source.onError?.(error.code, event, error);
+}

@@ -1,0 +1,69 @@
+import { eventIO } from "../event/io.ts";
+import type { AnyEvent } from "../event/types.ts";
+import { clearSession, regenerateSession, updateSession } from "./api.ts";
+import { resolveConfig } from "./config.ts";
+import { loadState } from "./load.ts";
+import { persist } from "./persist.ts";
+import { currentState } from "./state.ts";
+import type { SessionConfig, SessionData, SessionManager } from "./types.ts";
+
+/**
+ * The session of this request with its verbs. A new session is written at
+ * once, so its id is stable across requests. `id` and `data` are live: they
+ * always show the request's current session, also after `clear()`.
+ *
+ * @example
+ * const session = await useSession<{ user: string; role: string }>(event, {
+ *   password: process.env.SESSION_SECRET!,
+ * });
+ * await session.update({ role: "member" });
+ */
+export async function useSession<T extends object = SessionData>(
+  event: AnyEvent,
+  config: SessionConfig<T>,
+): Promise<SessionManager<T>> {
+  const resolved = resolveConfig(config as unknown as SessionConfig<object>);
+  const io = eventIO(event);
+  const state = await loadState(io, resolved, event);
+  if (state.isNew) await updateSession(event, config);
+  const live = () => currentState(io, resolved);
+
+  const manager: SessionManager<T> = {
+    get id() {
+      return live()?.session.id;
+    },
+    get data() {
+      return (live()?.session.data ?? {}) as T;
+    },
+    get createdAt() {
+      return live()?.session.createdAt ?? 0;
+    },
+    async update(update) {
+      await updateSession(event, config, update);
+      return manager;
+    },
+    async clear() {
+      await clearSession(event, config);
+      return manager;
+    },
+    async regenerate(options) {
+      await regenerateSession(event, config, options);
+      return manager;
+    },
+    async flash(key, value) {
+      const current = await loadState(io, resolved, event);
+      current.flash = { ...current.flash, [key]: value };
+      await persist(io, resolved, current, event);
+      return manager;
+    },
+    async flashes() {
+      const current = await loadState(io, resolved, event);
+      const messages = current.flash ?? {};
+      if (Object.keys(messages).length === 0) return {};
+      current.flash = undefined;
+      await persist(io, resolved, current, event);
+      return messages;
+    },
+  };
+  return manager;
+}

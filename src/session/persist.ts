@@ -1,0 +1,75 @@
+import { SessionError } from "../errors.ts";
+import type { EventIO } from "../event/io.ts";
+import type { AnyEvent } from "../event/types.ts";
+import { sealWith } from "../seal/seal.ts";
+import { callStore } from "../store/call.ts";
+import type { ResolvedConfig } from "./config.ts";
+import { deleteSessionCookie, writeSessionCookie } from "./cookie-writer.ts";
+import { expiresAt, sealTtl } from "./lifetime.ts";
+import type { SealedPayload } from "./payload.ts";
+import type { SessionState } from "./state.ts";
+
+/** Store records of sessions with no configured lifetime still expire: one week after the last write. */
+export const DEFAULT_STORE_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Seals the session and sets its cookie. Writes of one session are queued, so
+ * each seals the data as it is when its turn comes: N concurrent updates all
+ * land and the final Set-Cookie holds every one of them.
+ */
+export function persist(io: EventIO, config: ResolvedConfig, state: SessionState, event: AnyEvent): Promise<void> {
+  const run = state.queue.then(async () => {
+    if (state.dead) return;
+    const token = await sealState(config, state, event, io);
+    if (token === undefined || state.dead) return;
+    writeSessionCookie(io, config, token, expiresAt(state.session, config));
+    state.isNew = false;
+    state.needsReseal = false;
+  });
+  state.queue = run.catch(() => {});
+  return run;
+}
+
+/**
+ * The token for the session as it is now. In store mode the record is written
+ * first (created if new, updated only if still present) and the token is a
+ * sealed reference; a record deleted meanwhile (a logout elsewhere) is not
+ * brought back: the cookie is deleted instead and undefined returned.
+ */
+export async function sealState(
+  config: ResolvedConfig,
+  state: SessionState,
+  event: AnyEvent,
+  io: EventIO | undefined,
+): Promise<string | undefined> {
+  const now = Date.now();
+  const session = state.session;
+  if (config.idleTimeout !== undefined) session.lastSeenAt = now;
+  const payload: SealedPayload = { id: session.id, createdAt: session.createdAt, purpose: config.name };
+  if (session.lastSeenAt !== undefined) payload.lastSeenAt = session.lastSeenAt;
+  if (state.flash && Object.keys(state.flash).length > 0) payload.flash = state.flash;
+
+  const store = config.store;
+  if (store) {
+    const expires = expiresAt(session, config);
+    const ttl = expires === undefined ? DEFAULT_STORE_TTL_SECONDS : Math.max(1, Math.ceil((expires - now) / 1000));
+    const user = config.source.userId?.(session.data);
+    const record = { id: session.id, createdAt: session.createdAt, data: session.data, user };
+    const mode = state.stored ? "update" : "create";
+    const ok = await callStore("set", config.storeTimeout, () => store.set(session.id, record, ttl, mode));
+    if (!ok) {
+      if (mode === "create")
+        throw new SessionError("ERR_STORE_UNAVAILABLE", "the store refused to create a new session");
+      state.dead = true;
+      if (io) deleteSessionCookie(io, config);
+      const error = new SessionError("ERR_STORE_MISSING", "the session was revoked while this request was running");
+      config.source.onError?.(error.code, event, error);
+      return undefined;
+    }
+    state.stored = true;
+    payload.ref = true;
+  } else {
+    payload.data = session.data;
+  }
+  return sealWith(config.backend, payload, config.password, { ...config.seal, ttl: sealTtl(session, config, now) });
+}

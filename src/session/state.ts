@@ -1,0 +1,61 @@
+import type { EventIO } from "../event/io.ts";
+import type { ResolvedConfig } from "./config.ts";
+import type { Session, SessionData } from "./types.ts";
+
+/** Everything this request knows about one named session. */
+export interface SessionState {
+  /** The session object handed to the application (kept by identity). */
+  readonly session: Session<SessionData>;
+  /** Settles when the incoming token has been read. */
+  ready: Promise<void>;
+  /** True until the session is first persisted. */
+  isNew: boolean;
+  /** Where the session came from. */
+  source: "header" | "cookie" | undefined;
+  /** Flash messages: read from the token, or queued for the next request. */
+  flash: SessionData | undefined;
+  /** True when the token was opened by an older password or the 1-iteration fallback. */
+  needsReseal: boolean;
+  /** Serializes writes, so the last one to land always holds every change. */
+  queue: Promise<unknown>;
+  /** True when the store holds a record for this id. */
+  stored: boolean;
+  /** Set when clear() replaced this state; its late writes are dropped. */
+  dead: boolean;
+}
+
+const kSessions: unique symbol = Symbol.for("sealed-session.sessions");
+
+/** The request's session states, by name. */
+function states(io: EventIO): Map<string, SessionState> {
+  const context = io.context as { [kSessions]?: Map<string, SessionState> };
+  let map = context[kSessions];
+  if (!map) {
+    map = new Map();
+    context[kSessions] = map;
+  }
+  return map;
+}
+
+export function currentState(io: EventIO, config: ResolvedConfig): SessionState | undefined {
+  return states(io).get(config.name);
+}
+
+export function setState(io: EventIO, config: ResolvedConfig, state: SessionState): void {
+  states(io).set(config.name, state);
+}
+
+/** A state for a brand-new session, not yet persisted. */
+export function freshState(config: ResolvedConfig, now = Date.now()): SessionState {
+  return {
+    session: { id: config.generateId(), createdAt: now, data: {} },
+    ready: Promise.resolve(),
+    isNew: true,
+    source: undefined,
+    flash: undefined,
+    needsReseal: false,
+    queue: Promise.resolve(),
+    stored: false,
+    dead: false,
+  };
+}

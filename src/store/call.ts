@@ -1,0 +1,29 @@
+import { SessionError } from "../errors.ts";
+
+/** Default limit for one store call: a slow store fails the request, never hangs it. */
+export const DEFAULT_STORE_TIMEOUT_MS = 2000;
+
+/**
+ * Runs a store call with a deadline. Any failure becomes `ERR_STORE_UNAVAILABLE`
+ * (HTTP 503): the request fails closed instead of trusting stale data.
+ */
+export async function callStore<T>(what: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new SessionError("ERR_STORE_UNAVAILABLE", `session store did not answer ${what} within ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([call(), deadline]);
+  } catch (error) {
+    if (error instanceof SessionError) throw error;
+    throw new SessionError("ERR_STORE_UNAVAILABLE", `session store failed on ${what}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
