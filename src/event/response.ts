@@ -41,6 +41,6 @@ function json(status: number, body: unknown): ResponseParts {
 
 /** Logs unexpected errors (5xx that are not a deliberate HTTPError). */
 export function reportError(error: unknown): void {
-  if (error instanceof HTTPError && error.status < 500) return;
+  if ((error instanceof HTTPError || error instanceof SessionError) && error.status < 500) return;
   console.error("[sealed-session] request failed:", error);
 }

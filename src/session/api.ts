@@ -23,7 +23,7 @@ import type { RegenerateOptions, Session, SessionConfig, SessionData, SessionUpd
  */
 export async function getSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T>,
+  config: SessionConfig<T> | SessionConfig,
 ): Promise<Session<T>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const state = await loadState(eventIO(event), resolved, event);
@@ -40,7 +40,7 @@ export async function getSession<T extends object = SessionData>(
  */
 export async function updateSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T>,
+  config: SessionConfig<T> | SessionConfig,
   update?: SessionUpdate<T>,
 ): Promise<Session<T>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
@@ -63,7 +63,7 @@ export async function updateSession<T extends object = SessionData>(
  */
 export async function clearSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T>,
+  config: SessionConfig<T> | SessionConfig,
 ): Promise<void> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const io = eventIO(event);
@@ -87,7 +87,7 @@ export async function clearSession<T extends object = SessionData>(
  */
 export async function sealSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T>,
+  config: SessionConfig<T> | SessionConfig,
 ): Promise<string> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const state = await loadState(eventIO(event), resolved, event);
@@ -105,7 +105,7 @@ export async function sealSession<T extends object = SessionData>(
  */
 export async function unsealSession<T extends object = SessionData>(
   _event: AnyEvent,
-  config: SessionConfig<T>,
+  config: SessionConfig<T> | SessionConfig,
   sealed: string,
 ): Promise<Partial<Session<T>>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
@@ -136,7 +136,7 @@ export async function unsealSession<T extends object = SessionData>(
  */
 export async function regenerateSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T>,
+  config: SessionConfig<T> | SessionConfig,
   options?: RegenerateOptions,
 ): Promise<Session<T>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);

@@ -20,7 +20,7 @@ import type { SessionConfig, SessionData, SessionManager } from "./types.ts";
  */
 export async function useSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T>,
+  config: SessionConfig<T> | SessionConfig,
 ): Promise<SessionManager<T>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const io = eventIO(event);
