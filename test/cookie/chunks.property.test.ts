@@ -1,0 +1,92 @@
+import { parse } from "cookie-es";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { CHUNK_MARKER, chunkCount, readChunked, splitValue } from "../../src/cookie/chunks.ts";
+import { getSession } from "../../src/index.ts";
+
+const password = "Pr0p!tY7-kW3xM9vB2nQ5cL8zH1sD4gJ6a";
+const cookieChar = fc.constantFrom(...'abcXYZ019=;,. _-*%"\\\t\u00e9\u0000');
+const cookieHeader = fc.oneof(
+  fc.string({ unit: cookieChar, maxLength: 300 }),
+  fc
+    .array(
+      fc.tuple(
+        fc.constantFrom("h3", "h3.1", "h3.2", "h3.100", "h3.0", "h3.-1", "other", "__proto__", "constructor"),
+        fc.oneof(
+          fc.constantFrom(`${CHUNK_MARKER}2`, `${CHUNK_MARKER}999999999`, `${CHUNK_MARKER}-3`, `${CHUNK_MARKER}`, ""),
+          fc.string({ unit: cookieChar, maxLength: 40 }),
+        ),
+      ),
+      { maxLength: 12 },
+    )
+    .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join("; ")),
+);
+
+/** Counts the lookups reassembly makes, so its cost is bounded without timing anything. */
+function counting(cookies: Record<string, string | undefined>) {
+  let lookups = 0;
+  const proxy = new Proxy(cookies, {
+    get(target, key) {
+      lookups++;
+      return Reflect.get(target, key);
+    },
+  });
+  return { proxy, lookups: () => lookups };
+}
+
+describe("cookie parsing and chunk reassembly", () => {
+  it("never throw, and reassembly makes at most 101 lookups whatever the header", () => {
+    fc.assert(
+      fc.property(cookieHeader, (header) => {
+        const { proxy, lookups } = counting(parse(header) as Record<string, string | undefined>);
+        const value = readChunked(proxy, "h3");
+        expect(value === undefined || typeof value === "string").toBe(true);
+        expect(lookups()).toBeLessThanOrEqual(101);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("getSession never throws on any Cookie header and yields a session", async () => {
+    await fc.assert(
+      fc.asyncProperty(cookieHeader, async (header) => {
+        const event = {
+          req: new Request("http://localhost/", { headers: { cookie: header.replace(/[\0\t"\\]/g, "") } }),
+        };
+        const session = await getSession(event, { password });
+        expect(typeof session.id).toBe("string");
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reassembles any split value exactly", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(..."AZaz09-_*."), minLength: 1, maxLength: 5000 }),
+        fc.integer({ min: 1, max: 4000 }),
+        (value, size) => {
+          const chunks = splitValue(value, size);
+          fc.pre(chunks.length <= 100);
+          const cookies: Record<string, string> = { h3: `${CHUNK_MARKER}${chunks.length}` };
+          chunks.forEach((chunk, i) => {
+            cookies[`h3.${i + 1}`] = chunk;
+          });
+          expect(readChunked(cookies, "h3")).toBe(value);
+        },
+      ),
+    );
+  });
+
+  it("accepts only chunk counts from 1 to 100", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 12 }), (suffix) => {
+        const count = chunkCount(`${CHUNK_MARKER}${suffix}`);
+        if (count !== undefined) {
+          expect(Number.isInteger(count) && count >= 1 && count <= 100).toBe(true);
+          expect(suffix).toMatch(/^\d{1,3}$/);
+        }
+      }),
+    );
+  });
+});

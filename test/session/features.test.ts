@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import {
+  type AnyEvent,
+  getSession,
+  type SessionConfig,
+  type SessionManager,
+  toWebHandler,
+  useSession,
+} from "../../src/index.ts";
+import { resetWarnings } from "../../src/session/warnings.ts";
+import { CookieJar } from "../helpers/cookie-jar.ts";
+
+const NEW = "Nw5!kR8-tQ2xZ7mV0bL4cH9yS3dF6gJ1pA";
+const OLD = "Od3!pW6-rT9xK1mB8nV5cL2yH7sG4fJ0qZ";
+
+async function visit(jar: CookieJar, config: SessionConfig, fn: (s: SessionManager) => unknown = (s) => s.data) {
+  const handler = toWebHandler(async (event: AnyEvent) => fn(await useSession(event, config)));
+  const response = await handler(new Request("http://localhost/", jar.init()));
+  const setCookies = jar.store(response);
+  const text = await response.text();
+  const json = response.headers.get("content-type")?.includes("json");
+  return { body: text && json ? JSON.parse(text) : text || undefined, setCookies };
+}
+
+describe("key rotation", () => {
+  it("reads a cookie sealed under an older password and reseals it under the newest at once", async () => {
+    const jar = new CookieJar();
+    await visit(jar, { password: { id: "v1", secret: OLD } }, async (s) => (await s.update({ a: 1 })).data);
+    expect(jar.cookies.get("h3")?.split("*")[1]).toBe("v1");
+    const rotated: SessionConfig = {
+      password: [
+        { id: "v2", secret: NEW },
+        { id: "v1", secret: OLD },
+      ],
+    };
+    const read = await visit(jar, rotated);
+    expect(read.body).toEqual({ a: 1 });
+    expect(read.setCookies).toHaveLength(1);
+    expect(jar.cookies.get("h3")?.split("*")[1]).toBe("v2");
+    expect((await visit(jar, rotated)).setCookies).toEqual([]);
+  });
+
+  it("logs out cookies of a removed password cleanly, telling onError why", async () => {
+    const jar = new CookieJar();
+    await visit(jar, { password: { id: "v1", secret: OLD } }, async (s) => (await s.update({ a: 1 })).data);
+    const onError = vi.fn();
+    const read = await visit(jar, { password: [{ id: "v2", secret: NEW }], onError });
+    expect(read.body).toEqual({});
+    expect(onError).toHaveBeenCalledWith("ERR_SEAL_PASSWORD_ID", expect.anything(), expect.anything());
+  });
+});
+
+describe("regenerate", () => {
+  it("gives a new id and createdAt, keeps data, and the old cookie stays a different session", async () => {
+    const jar = new CookieJar();
+    const config: SessionConfig = { password: NEW };
+    const first = await visit(jar, config, async (s) => ({
+      id: (await s.update({ user: "ada" })).id,
+      at: s.createdAt,
+    }));
+    await new Promise((r) => setTimeout(r, 2));
+    const second = await visit(jar, config, async (s) => {
+      await s.regenerate();
+      return { id: s.id, at: s.createdAt, data: s.data };
+    });
+    expect(second.body.id).not.toBe(first.body.id);
+    expect(second.body.at).toBeGreaterThan(first.body.at);
+    expect(second.body.data).toEqual({ user: "ada" });
+    const third = await visit(jar, config, (s) => ({ id: s.id }));
+    expect(third.body.id).toBe(second.body.id);
+    const emptied = await visit(jar, config, async (s) => (await s.regenerate({ keepData: false })).data);
+    expect(emptied.body).toEqual({});
+  });
+});
+
+describe("purpose binding", () => {
+  it("rejects a seal made for session A when presented as B; accepts h3's unbound seals", async () => {
+    const jar = new CookieJar();
+    await visit(jar, { password: NEW, name: "a" }, async (s) => (await s.update({ role: "admin" })).data);
+    const token = jar.cookies.get("a") ?? "";
+    const onError = vi.fn();
+    const handler = toWebHandler(
+      async (event) => (await getSession(event, { password: NEW, name: "b", onError })).data,
+    );
+    const response = await handler(new Request("http://localhost/", { headers: { cookie: `b=${token}` } }));
+    expect(await response.json()).toEqual({});
+    expect(onError).toHaveBeenCalledWith("ERR_SESSION_PURPOSE", expect.anything(), expect.anything());
+  });
+});
+
+describe("schema validation (Standard Schema)", () => {
+  const schema = z.object({ user: z.string(), role: z.enum(["admin", "member"]) }).partial();
+
+  it("types data from the schema and yields a fresh session when data fails it", async () => {
+    const jar = new CookieJar();
+    await visit(jar, { password: NEW }, async (s) => (await s.update({ user: "ada", role: "owner" })).data);
+    const onError = vi.fn();
+    const handler = toWebHandler(async (event) => {
+      const session = await useSession(event, { password: NEW, schema, onError });
+      const role: "admin" | "member" | undefined = session.data.role;
+      return { role, data: session.data };
+    });
+    const response = await handler(new Request("http://localhost/", jar.init()));
+    expect((await response.json()).data).toEqual({});
+    expect(onError).toHaveBeenCalledWith("ERR_SESSION_SCHEMA", expect.anything(), expect.anything());
+  });
+
+  it("passes valid data through", async () => {
+    const jar = new CookieJar();
+    await visit(jar, { password: NEW }, async (s) => (await s.update({ user: "ada", role: "admin" })).data);
+    const read = await visit(jar, { password: NEW, schema } as SessionConfig);
+    expect(read.body).toEqual({ user: "ada", role: "admin" });
+  });
+});
+
+describe("flash messages", () => {
+  it("are read once, on the next request", async () => {
+    const jar = new CookieJar();
+    const config: SessionConfig = { password: NEW };
+    await visit(jar, config, async (s) => (await s.flash("notice", "Saved")).id);
+    expect((await visit(jar, config, (s) => s.flashes())).body).toEqual({ notice: "Saved" });
+    expect((await visit(jar, config, (s) => s.flashes())).body).toEqual({});
+  });
+});
+
+describe("diagnostics", () => {
+  afterEach(() => resetWarnings());
+
+  it("warns once when the password looks like a sample", async () => {
+    const onWarning = vi.fn();
+    const sample = "some_not_random_password_that_is_also_long_enough";
+    await visit(new CookieJar(), { password: sample, onWarning });
+    await visit(new CookieJar(), { password: sample, onWarning });
+    expect(onWarning).toHaveBeenCalledTimes(1);
+    expect(onWarning.mock.calls[0]?.[1]).toBe("WEAK_PASSWORD");
+    expect(onWarning.mock.calls[0]?.[0]).not.toContain(sample);
+  });
+
+  it("warns when a Secure cookie is set over plain http to a non-localhost host", async () => {
+    const onWarning = vi.fn();
+    const handler = toWebHandler(async (event) => (await useSession(event, { password: NEW, onWarning })).id);
+    await handler(new Request("http://example.com/"));
+    await handler(new Request("http://localhost/"));
+    expect(onWarning).toHaveBeenCalledTimes(1);
+    expect(onWarning.mock.calls[0]?.[1]).toBe("SECURE_ON_HTTP");
+  });
+
+  it("warns when a session nears the cookie limit", async () => {
+    const onWarning = vi.fn();
+    await visit(
+      new CookieJar(),
+      { password: NEW, onWarning },
+      async (s) => (await s.update({ blob: "x".repeat(2600) })).id,
+    );
+    expect(onWarning.mock.calls.map((c) => c[1])).toContain("COOKIE_NEAR_LIMIT");
+  });
+
+  it('secure: "auto" drops Secure only for http://localhost', async () => {
+    const config: SessionConfig = { password: NEW, cookie: { secure: "auto" } };
+    const handler = toWebHandler(async (event) => (await useSession(event, config)).id);
+    const local = (await handler(new Request("http://localhost:3000/"))).headers.getSetCookie()[0];
+    const remote = (await handler(new Request("https://example.com/"))).headers.getSetCookie()[0];
+    expect(local).not.toContain("Secure");
+    expect(remote).toContain("; Secure");
+  });
+});

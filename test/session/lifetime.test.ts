@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type AnyEvent, getSession, type SessionConfig, toWebHandler, useSession } from "../../src/index.ts";
+import { CookieJar } from "../helpers/cookie-jar.ts";
+
+const password = "Lf7!tK2-qW9xR4mZ0vN6bC3yH8sD1gJ5pA";
+const T0 = Date.UTC(2026, 0, 1);
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(T0);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const at = (seconds: number) => vi.setSystemTime(T0 + seconds * 1000);
+
+function client(config: SessionConfig) {
+  const jar = new CookieJar();
+  const handler = toWebHandler(async (event: AnyEvent) => {
+    const session = await useSession<{ n?: number }>(event, config);
+    return { id: session.id, data: session.data };
+  });
+  return {
+    jar,
+    async visit(headers?: Record<string, string>) {
+      const response = await handler(new Request("http://localhost/", jar.init({ headers })));
+      const setCookies = jar.store(response);
+      return { ...((await response.json()) as { id: string }), setCookies };
+    },
+  };
+}
+
+describe("idleTimeout (sliding)", () => {
+  const config: SessionConfig = { password, idleTimeout: 60 };
+
+  it("is alive after 59 s idle and gone at 61 s", async () => {
+    const c = client(config);
+    const first = await c.visit();
+    at(59);
+    expect((await c.visit()).id).toBe(first.id);
+    at(59 + 61);
+    expect((await c.visit()).id).not.toBe(first.id);
+  });
+
+  it("reseals on a read only after half the window", async () => {
+    const c = client(config);
+    await c.visit();
+    at(20);
+    expect((await c.visit()).setCookies).toEqual([]);
+    at(31);
+    const slid = await c.visit();
+    expect(slid.setCookies).toHaveLength(1);
+    expect(slid.setCookies[0]).toContain(`Expires=${new Date(T0 + 31_000 + 60_000).toUTCString()}`);
+    at(31 + 59);
+    expect((await c.visit()).setCookies).toHaveLength(1); // still alive, slides again
+  });
+
+  it("never slides a session that came in a header", async () => {
+    const c = client(config);
+    await c.visit();
+    const token = c.jar.cookies.get("h3") ?? "";
+    at(40);
+    const handler = toWebHandler(async (event) => (await getSession(event, config)).id);
+    const response = await handler(new Request("http://localhost/", { headers: { "x-h3-session": token } }));
+    expect(response.headers.getSetCookie()).toEqual([]);
+  });
+
+  it("holds even when seal.ttl is overridden", async () => {
+    const c = client({ password, idleTimeout: 60, seal: { ttl: 0 } });
+    const first = await c.visit();
+    at(61);
+    expect((await c.visit()).id).not.toBe(first.id);
+  });
+});
+
+describe("maxAge (absolute)", () => {
+  it("caps a session that is active all the time", async () => {
+    const c = client({ password, idleTimeout: 60, maxAge: 100 });
+    const first = await c.visit();
+    for (const t of [31, 62, 93]) {
+      at(t);
+      expect((await c.visit()).id).toBe(first.id);
+    }
+    at(101);
+    expect((await c.visit()).id).not.toBe(first.id);
+  });
+
+  it("sets the cookie to expire at the earlier of the two limits", async () => {
+    const c = client({ password, idleTimeout: 600, maxAge: 100 });
+    const { setCookies } = await c.visit();
+    expect(setCookies[0]).toContain(`Expires=${new Date(T0 + 100_000).toUTCString()}`);
+    expect(setCookies[0]).toContain("Max-Age=100");
+  });
+
+  it("is checked without skew and also when seal.ttl is overridden", async () => {
+    const c = client({ password, maxAge: 10, seal: { ttl: 3_600_000 } });
+    const first = await c.visit();
+    at(10.5);
+    expect((await c.visit()).id).not.toBe(first.id);
+  });
+
+  it("reports ERR_SESSION_EXPIRED to onError", async () => {
+    const onError = vi.fn();
+    const c = client({ password, maxAge: 10, onError });
+    await c.visit();
+    at(11);
+    await c.visit();
+    expect(onError).toHaveBeenCalledWith("ERR_SESSION_EXPIRED", expect.anything(), expect.anything());
+  });
+});
