@@ -1,0 +1,74 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createApp, toWebHandler as h3v1ToWebHandler } from "h3-v1";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CookieJar } from "./helpers/cookie-jar.ts";
+
+/** Each example answers { visits } and counts up per browser. */
+type Fetcher = (request: Request) => Promise<Response> | Response;
+
+async function twoVisits(fetcher: Fetcher): Promise<number[]> {
+  const jar = new CookieJar();
+  const counts: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const response = await fetcher(new Request("http://localhost/", jar.init()));
+    jar.store(response);
+    counts.push(((await response.json()) as { visits: number }).visits);
+  }
+  return counts;
+}
+
+function overHttp(port: number): Fetcher {
+  return async (request) => {
+    const response = await fetch(`http://127.0.0.1:${port}/`, { headers: request.headers });
+    return new Response(await response.text(), { status: response.status, headers: response.headers });
+  };
+}
+
+beforeAll(() => {
+  process.env.SESSION_SECRET = "Ex4!mP9-lW2xQ7vR0bN5cK8zH3sD6gJ1tY";
+  process.env.PORT = "0";
+});
+
+describe("README examples run", () => {
+  const servers: Server[] = [];
+  afterAll(async () => {
+    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("node:http", async () => {
+    const { server } = await import("../examples/node-http.ts");
+    servers.push(server);
+    await new Promise((resolve) => (server.listening ? resolve(null) : server.once("listening", resolve)));
+    expect(await twoVisits(overHttp((server.address() as AddressInfo).port))).toEqual([1, 2]);
+  });
+
+  it("Express (createEvent)", async () => {
+    const { app } = await import("../examples/express.ts");
+    const server = app.listen(0);
+    servers.push(server);
+    await new Promise((resolve) => (server.listening ? resolve(null) : server.once("listening", resolve)));
+    expect(await twoVisits(overHttp((server.address() as AddressInfo).port))).toEqual([1, 2]);
+  });
+
+  it("Bun / Deno / Workers (toWebHandler default export)", async () => {
+    const worker = (await import("../examples/fetch.ts")).default;
+    expect(await twoVisits((r) => worker.fetch(r))).toEqual([1, 2]);
+  });
+
+  it("Hono", async () => {
+    const { app } = await import("../examples/hono.ts");
+    expect(await twoVisits((r) => app.fetch(r))).toEqual([1, 2]);
+  });
+
+  it("h3 v2", async () => {
+    const { app } = await import("../examples/h3.ts");
+    expect(await twoVisits((r) => app.fetch(r))).toEqual([1, 2]);
+  });
+
+  it("vinxi / Nitro / Nuxt 3 (h3 v1)", async () => {
+    const handler = (await import("../examples/vinxi.ts")).default;
+    const app = createApp().use(handler);
+    expect(await twoVisits(h3v1ToWebHandler(app))).toEqual([1, 2]);
+  });
+});
