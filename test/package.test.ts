@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import * as api from "../src/index.ts";
+import * as sealApi from "../src/seal/index.ts";
+
+const dist = new URL("../dist/index.js", import.meta.url);
+// `npm test` builds first; in CI a missing build is a failure, not a skip.
+if (process.env.CI && !existsSync(dist)) throw new Error("dist/ is missing: run `npm run build` before the tests");
+
+describe("public surface", () => {
+  it("exports exactly the curated list", () => {
+    expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+      [
+        "DEFAULT_SESSION_NAME",
+        "HTTPError",
+        "SessionError",
+        "clearSession",
+        "createEvent",
+        "defineHandler",
+        "eventHandler",
+        "getSession",
+        "isSessionError",
+        "regenerateSession",
+        "sealSession",
+        "toNodeListener",
+        "toWebHandler",
+        "unsealSession",
+        "updateSession",
+        "useSession",
+      ]
+    `);
+    expect(Object.keys(sealApi).sort()).toMatchInlineSnapshot(`
+      [
+        "DEFAULT_ITERATIONS",
+        "DEFAULT_SALT_REUSE_MS",
+        "DEFAULT_SEAL_OPTIONS",
+        "MAC_PREFIX",
+        "SessionError",
+        "isSessionError",
+        "seal",
+        "unseal",
+      ]
+    `);
+  });
+
+  it("lists types before default in every export condition", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    for (const [path, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
+      if (typeof target === "string") continue;
+      expect(Object.keys(target as object)[0], path).toBe("types");
+    }
+  });
+});
+
+describe.runIf(existsSync(dist))("the built package in dist/", () => {
+  it("exports the same names as the sources", async () => {
+    const built = await import(dist.href);
+    expect(Object.keys(built).sort()).toEqual(Object.keys(api).sort());
+    const builtSeal = await import(new URL("../dist/seal/index.js", import.meta.url).href);
+    expect(Object.keys(builtSeal).sort()).toEqual(Object.keys(sealApi).sort());
+  });
+
+  it("seals and serves a session", async () => {
+    const built = (await import(dist.href)) as typeof api;
+    const password = "Di5!tR8-kQ3xW7vM0bN2cL9zH4sG6fJ1pA";
+    const handler = built.toWebHandler(async (event) => (await built.useSession(event, { password })).id);
+    const response = await handler(new Request("http://localhost/"));
+    expect(response.headers.getSetCookie()[0]).toMatch(/^h3=Fe26\.2\*/);
+    const builtSeal = (await import(new URL("../dist/seal/index.js", import.meta.url).href)) as typeof sealApi;
+    expect(await builtSeal.unseal(await builtSeal.seal({ a: 1 }, password), password)).toEqual({ a: 1 });
+  });
+});
