@@ -1,0 +1,62 @@
+/**
+ * Runs the seal conformance suite on whatever runtime loads this module, on
+ * both backends: the platform's own choice (`{}`) and WebCrypto passed in
+ * explicitly (`{ crypto: globalThis.crypto }`). No test-runner imports and no
+ * runtime-specific APIs, so Node, Bun, Deno and workerd all run it unchanged.
+ */
+import { platformBackend } from "../../src/seal/platform.ts";
+import { cases } from "../seal/conformance.ts";
+
+export interface ConformanceReport {
+  readonly lines: string[];
+  readonly passed: number;
+  readonly failed: number;
+}
+
+/** Runs every case on both backends; `log` sees each line as it is produced. */
+export async function runConformance(log: (line: string) => void = () => {}): Promise<ConformanceReport> {
+  const lines: string[] = [];
+  const emit = (line: string) => {
+    lines.push(line);
+    log(line);
+  };
+  emit(`runtime: ${describeRuntime()}`);
+  emit(`platform backend: ${platformBackend.name}`);
+
+  const backends = [
+    { label: `platform:${platformBackend.name}`, options: {} },
+    { label: "webcrypto", options: { crypto: globalThis.crypto } },
+  ];
+  let passed = 0;
+  let failed = 0;
+  for (const { label, options } of backends) {
+    for (const testCase of cases) {
+      const started = Date.now();
+      try {
+        await testCase.run(options);
+        passed++;
+        emit(`ok   [${label}] ${testCase.name} (${Date.now() - started} ms)`);
+      } catch (error) {
+        failed++;
+        emit(`FAIL [${label}] ${testCase.name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+  emit(`${passed} passed, ${failed} failed`);
+  return { lines, passed, failed };
+}
+
+/** A short name and version for the runtime executing this module. */
+export function describeRuntime(): string {
+  const g = globalThis as {
+    Bun?: { version: string };
+    Deno?: { version: { deno: string } };
+    process?: { versions?: { node?: string } };
+    navigator?: { userAgent?: string };
+  };
+  if (g.Bun) return `bun ${g.Bun.version}`;
+  if (g.Deno) return `deno ${g.Deno.version.deno}`;
+  if (g.navigator?.userAgent === "Cloudflare-Workers") return "workerd";
+  if (g.process?.versions?.node) return `node ${g.process.versions.node}`;
+  return g.navigator?.userAgent ?? "unknown";
+}
