@@ -1,10 +1,10 @@
-import { eventIO } from "../event/io.ts";
+import { type EventIO, eventIO } from "../event/io.ts";
 import type { AnyEvent } from "../event/types.ts";
 import { clearSession, regenerateSession, updateSession } from "./api.ts";
-import { resolveConfig } from "./config.ts";
+import { type ResolvedConfig, resolveConfig } from "./config.ts";
 import { loadState } from "./load.ts";
 import { persist } from "./persist.ts";
-import { currentState } from "./state.ts";
+import { currentState, type SessionState } from "./state.ts";
 import type { SessionConfig, SessionData, SessionManager } from "./types.ts";
 
 /**
@@ -26,18 +26,12 @@ export async function useSession<T extends object = SessionData>(
   const io = eventIO(event);
   const state = await loadState(io, resolved, event);
   if (state.isNew) await updateSession(event, config);
-  const live = () => currentState(io, resolved);
-
-  const manager: SessionManager<T> = {
-    get id() {
-      return live()?.session.id;
-    },
-    get data() {
-      return (live()?.session.data ?? {}) as T;
-    },
-    get createdAt() {
-      return live()?.session.createdAt ?? 0;
-    },
+  // Accessors shared by every manager: literal getters (new closures per call)
+  // would give each manager its own hidden class, which is slow and makes
+  // young-generation GC promote the whole request.
+  const manager = Object.defineProperties({}, VIEWS) as SessionManager<T>;
+  Object.defineProperty(manager, kLive, { value: { io, config: resolved } satisfies Live });
+  Object.assign(manager, {
     async update(update) {
       await updateSession(event, config, update);
       return manager;
@@ -64,6 +58,32 @@ export async function useSession<T extends object = SessionData>(
       await persist(io, resolved, current, event);
       return messages;
     },
-  };
+  } satisfies Omit<SessionManager<T>, "id" | "data" | "createdAt">);
   return manager;
 }
+
+const kLive: unique symbol = Symbol("sealed-session.live");
+
+interface Live {
+  readonly io: EventIO;
+  readonly config: ResolvedConfig;
+}
+
+/** The request's current state for a manager (also after `clear()` replaced it). */
+function live(manager: object): SessionState | undefined {
+  const { io, config } = (manager as { [kLive]: Live })[kLive];
+  return currentState(io, config);
+}
+
+/** `id`, `data` and `createdAt`: live views, defined once, own and enumerable as before. */
+const VIEWS = Object.getOwnPropertyDescriptors({
+  get id() {
+    return live(this)?.session.id;
+  },
+  get data() {
+    return live(this)?.session.data ?? {};
+  },
+  get createdAt() {
+    return live(this)?.session.createdAt ?? 0;
+  },
+});
