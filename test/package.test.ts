@@ -11,7 +11,12 @@ describe("public surface", () => {
   it("exports exactly the curated list", () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
+        "DEFAULT_MEMORY_STORE_MAX",
+        "DEFAULT_REDIS_OPTIONS",
+        "DEFAULT_REDIS_PREFIX",
         "DEFAULT_SESSION_NAME",
+        "DEFAULT_STORE_TIMEOUT_MS",
+        "DEFAULT_UNSTORAGE_PREFIX",
         "HTTPError",
         "SessionError",
         "clearSession",
@@ -20,11 +25,16 @@ describe("public surface", () => {
         "eventHandler",
         "getSession",
         "isSessionError",
+        "listUserSessions",
+        "memoryStore",
+        "redisStore",
         "regenerateSession",
+        "revokeUserSessions",
         "sealSession",
         "toNodeListener",
         "toWebHandler",
         "unsealSession",
+        "unstorageStore",
         "updateSession",
         "useSession",
       ]

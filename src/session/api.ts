@@ -70,6 +70,8 @@ export async function clearSession<T extends object = SessionData>(
   if (resolved.store) {
     const old = await loadState(io, resolved, event);
     old.dead = true;
+    // A write still in flight (a non-atomic store's check-then-set) must land before the delete, not after it.
+    await old.queue;
     if (old.stored) await callStore("delete", resolved.storeTimeout, () => resolved.store!.delete(old.session.id));
   }
   const previous = currentState(io, resolved);
@@ -113,6 +115,8 @@ export async function unsealSession<T extends object = SessionData>(
     legacyFallback: resolved.legacyFallback,
   });
   const payload = toPayload(opened.value, resolved.name);
+  if (Boolean(resolved.store) !== Boolean(payload.ref))
+    throw new SessionError("ERR_SESSION_SHAPE", "the token does not match this config's storage mode");
   assertAlive(payload, resolved, Date.now());
   const session: Partial<Session<T>> = { id: payload.id, createdAt: payload.createdAt };
   if (payload.lastSeenAt !== undefined) session.lastSeenAt = payload.lastSeenAt;
@@ -151,7 +155,17 @@ export async function regenerateSession<T extends object = SessionData>(
   if (options?.keepData === false) state.session.data = {};
   state.stored = false;
   await persist(io, resolved, state, event);
-  if (resolved.store && wasStored)
-    await callStore("delete", resolved.storeTimeout, () => resolved.store!.delete(oldId));
+  const store = resolved.store;
+  if (store && wasStored) {
+    const existed = await callStore("delete", resolved.storeTimeout, () => store.delete(oldId));
+    if (existed === false) {
+      // The old session was revoked while this request ran: its data must not live on under the new id.
+      state.dead = true;
+      await callStore("delete", resolved.storeTimeout, () => store.delete(state.session.id));
+      deleteSessionCookie(io, resolved);
+      const error = new SessionError("ERR_STORE_MISSING", "the session was revoked while this request was running");
+      resolved.source.onError?.(error.code, event, error);
+    }
+  }
   return state.session as unknown as Session<T>;
 }

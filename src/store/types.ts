@@ -10,18 +10,31 @@ export interface StoredSession {
 /**
  * The contract every server-side store fulfils. Writes are conditional so that
  * a session deleted by a logout cannot be brought back by a slow request.
+ * Ids are always server-generated (`generateId`, or read from a cookie this
+ * server sealed); a store never sees an id a client chose.
+ *
+ * Run `testStore()` from the conformance suite against a new store before using it.
+ *
+ * @example
+ * const store: SessionStore = memoryStore();
+ * await store.set(id, { id, createdAt: Date.now(), data: {} }, 3600, "create"); // true
+ * await store.set(id, { id, createdAt: Date.now(), data: {} }, 3600, "create"); // false: exists
  */
 export interface SessionStore {
+  /** A short name for diagnostics (`"memory"`, `"redis"`, `"unstorage"`). */
   readonly name: string;
+  /** The record, or undefined when absent or expired. */
   get(id: string): Promise<StoredSession | undefined>;
   /**
-   * Writes a record with a time to live in seconds. `mode: "create"` writes only
-   * if absent, `"update"` only if present; returns false when the condition failed.
+   * Writes a record with a time to live in seconds (undefined: no expiry).
+   * `mode: "create"` writes only if absent, `"update"` only if present; returns
+   * false when the condition failed.
    */
   set(id: string, value: StoredSession, ttlSeconds: number | undefined, mode: "create" | "update"): Promise<boolean>;
-  delete(id: string): Promise<void>;
-  /** Extends the time to live without rewriting the data. */
-  touch?(id: string, ttlSeconds: number): Promise<void>;
-  /** Ids of the sessions tagged with `user`. */
+  /** Removes a record; resolves true when there was one to remove. */
+  delete(id: string): Promise<boolean>;
+  /** Extends the time to live without rewriting the data; false when the record is gone. */
+  touch?(id: string, ttlSeconds: number): Promise<boolean>;
+  /** Ids of the live sessions tagged with `user`. */
   listByUser?(user: string): Promise<string[]>;
 }

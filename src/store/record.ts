@@ -1,0 +1,68 @@
+import { configError } from "../errors.ts";
+import { parseSafe, stringifyStrict } from "../seal/json.ts";
+import type { StoredSession } from "./types.ts";
+
+/** Ids that `crypto.randomUUID()`, hex, base64 and base64url generators produce; nothing that could name another key. */
+const STORE_ID = /^[A-Za-z0-9_\-.~+/=]{1,256}$/;
+
+/**
+ * Refuses an id that could address another key family (`user:…`) or carry
+ * separators. Ids reach stores only from `generateId` or from a verified seal,
+ * so a refusal is a configuration problem, never client input.
+ */
+export function assertStoreId(id: string): void {
+  if (!isStoreId(id)) {
+    configError("session ids must be 1–256 characters of A–Z a–z 0–9 _ - . ~ + / = (check generateId)");
+  }
+}
+
+/** True for an id a store accepts. */
+export function isStoreId(id: unknown): id is string {
+  return typeof id === "string" && STORE_ID.test(id);
+}
+
+/** The TTL a backend can express: whole seconds, at least 1; undefined for none. */
+export function wholeSeconds(ttlSeconds: number | undefined): number | undefined {
+  if (ttlSeconds === undefined) return undefined;
+  if (typeof ttlSeconds !== "number" || Number.isNaN(ttlSeconds))
+    configError("a store ttl must be a number of seconds");
+  return Math.max(1, Math.ceil(ttlSeconds));
+}
+
+/**
+ * JSON text of a record. Values that do not survive JSON are refused
+ * (`ERR_SEAL_VALUE`), exactly as in cookie mode, so a store never silently
+ * drops part of a session.
+ */
+export function encodeRecord(value: StoredSession, extra?: Record<string, unknown>): string {
+  const record: Record<string, unknown> = { id: value.id, createdAt: value.createdAt, data: value.data };
+  if (value.user !== undefined && value.user !== "") record.user = value.user;
+  if (extra) Object.assign(record, extra);
+  return stringifyStrict(record);
+}
+
+/**
+ * A record read back from a store, or undefined when it is not one of ours or
+ * belongs to another id. A corrupt record counts as missing: the session is
+ * dropped (fail closed) rather than trusted.
+ */
+export function decodeRecord(
+  raw: unknown,
+  id: string,
+): (StoredSession & { readonly [key: string]: unknown }) | undefined {
+  let value = raw;
+  if (typeof value === "string") {
+    try {
+      value = parseSafe(value);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  if (record.id !== id || typeof record.createdAt !== "number") return undefined;
+  const data = record.data;
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return undefined;
+  if (record.user !== undefined && typeof record.user !== "string") return undefined;
+  return record as StoredSession & { readonly [key: string]: unknown };
+}

@@ -1,0 +1,129 @@
+import { SessionError } from "../errors.ts";
+import { DEFAULT_STORE_TIMEOUT_MS } from "./call.ts";
+
+/**
+ * The part of an ioredis client the Redis store uses. An ioredis `Redis`
+ * instance fits it as is; the type is structural so that the package's types
+ * do not require ioredis to be installed.
+ */
+export interface RedisClientLike {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /** ioredis connection status (`"wait"`, `"connecting"`, `"ready"`, `"reconnecting"`, `"end"`…). */
+  readonly status?: string;
+  connect?(): Promise<void>;
+  once?(event: "ready", listener: () => void): unknown;
+  quit?(): Promise<unknown>;
+  disconnect?(): void;
+}
+
+/** Options passed to `new Redis(url, options)`; see the ioredis documentation for the full list. */
+export interface RedisConnectionOptions {
+  enableOfflineQueue?: boolean;
+  maxRetriesPerRequest?: number | null;
+  commandTimeout?: number;
+  connectTimeout?: number;
+  autoResendUnfulfilledCommands?: boolean;
+  lazyConnect?: boolean;
+  [option: string]: unknown;
+}
+
+/**
+ * The ioredis options `redisStore({ url })` uses, and the ones to give a client
+ * you create yourself. A session store must fail fast, not queue: with the
+ * defaults, ioredis holds commands while it reconnects and resends them
+ * afterwards, so a request would hang through an outage and its write could
+ * land long after the user was told it failed.
+ * - `enableOfflineQueue: false`: while disconnected a command fails at once (503).
+ * - `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`: commands
+ *   in flight when the connection drops fail instead of being replayed later.
+ * - `commandTimeout`, `connectTimeout`: a frozen server (no answer, socket open) fails too.
+ *
+ * @example
+ * import Redis from "ioredis";
+ * const client = new Redis(process.env.REDIS_URL!, { ...DEFAULT_REDIS_OPTIONS });
+ * const store = redisStore({ client });
+ */
+export const DEFAULT_REDIS_OPTIONS: Readonly<RedisConnectionOptions> = Object.freeze({
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  commandTimeout: DEFAULT_STORE_TIMEOUT_MS,
+  connectTimeout: DEFAULT_STORE_TIMEOUT_MS,
+});
+
+/** Creates an ioredis client for `url`, importing ioredis only now (it is an optional peer dependency). */
+export async function createRedisClient(url: string, options: RedisConnectionOptions): Promise<RedisClientLike> {
+  let Redis: typeof import("ioredis").Redis;
+  try {
+    const module = await import("ioredis");
+    Redis = module.Redis ?? module.default;
+  } catch (error) {
+    throw new SessionError(
+      "ERR_CONFIG",
+      "sealed-session: redisStore({ url }) needs the ioredis package: npm install ioredis",
+      {
+        cause: error,
+      },
+    );
+  }
+  const client = new Redis(url, { ...DEFAULT_REDIS_OPTIONS, ...options, lazyConnect: true });
+  // Failures reach callers through the commands that fail; without a listener
+  // ioredis would also print every reconnect attempt as an unhandled error.
+  client.on("error", () => {});
+  return client;
+}
+
+/**
+ * Waits, once, for a client that is still making its first connection. A
+ * lazy client is connected here; after its first `ready` nothing waits again,
+ * so during a later outage commands fail fast instead of queueing.
+ */
+export function firstReady(client: RedisClientLike): Promise<void> {
+  if (client.status === "wait" && client.connect) return client.connect().catch(() => {});
+  if ((client.status === "connecting" || client.status === "connect") && client.once) {
+    const once = client.once.bind(client);
+    return new Promise((resolve) => once("ready", () => resolve()));
+  }
+  return Promise.resolve();
+}
+
+/** A Lua script run by hash, sent in full only when the server does not know it yet. */
+export interface RedisScript {
+  readonly source: string;
+  /** SHA-1 of the source, computed on first use (WebCrypto: this module stays free of `node:` imports). */
+  sha?: Promise<string>;
+}
+
+export function defineScript(source: string): RedisScript {
+  return { source };
+}
+
+export async function runScript(
+  client: RedisClientLike,
+  script: RedisScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  script.sha ??= sha1Hex(script.source);
+  try {
+    return await client.call("EVALSHA", await script.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    // NOSCRIPT is the error code Redis gives (first word of the reply) after a restart or SCRIPT FLUSH.
+    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+    return client.call("EVAL", script.source, keys.length, ...keys, ...args);
+  }
+}
+
+/** Closes a client: politely when connected, at once otherwise (quit would wait for a server that is gone). */
+export async function closeClient(client: RedisClientLike): Promise<void> {
+  if (client.status === "ready" && client.quit) {
+    await client.quit().catch(() => client.disconnect?.());
+  } else {
+    client.disconnect?.();
+  }
+}
+
+async function sha1Hex(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}

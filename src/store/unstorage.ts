@@ -1,0 +1,132 @@
+import { configError } from "../errors.ts";
+import { assertStoreId, decodeRecord, encodeRecord, isStoreId, wholeSeconds } from "./record.ts";
+import type { SessionStore, StoredSession } from "./types.ts";
+
+/** Default key prefix of {@link unstorageStore}. */
+export const DEFAULT_UNSTORAGE_PREFIX = "sealed-session";
+
+/**
+ * The part of an unstorage `Storage` the store uses; `createStorage()` fits
+ * it as is. Structural, so that the package's types do not require unstorage.
+ */
+export interface UnstorageLike {
+  getItem(key: string): Promise<unknown>;
+  setItem(key: string, value: string, options?: { ttl?: number }): Promise<void>;
+  removeItem(key: string): Promise<void>;
+  getKeys(base?: string): Promise<string[]>;
+}
+
+/** Options of {@link unstorageStore}. */
+export interface UnstorageStoreOptions {
+  /** Key namespace: sessions at `<prefix>:session:<id>`, user index at `<prefix>:user:<user>:<id>`. Default `"sealed-session"`. */
+  prefix?: string;
+  /** The clock, in ms since the epoch (for tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A {@link SessionStore} on an unstorage driver. */
+export interface UnstorageStore extends SessionStore {
+  touch(id: string, ttlSeconds: number): Promise<boolean>;
+  listByUser(user: string): Promise<string[]>;
+}
+
+interface Entry {
+  readonly record: StoredSession;
+  readonly expiresAt: number | null;
+}
+
+/**
+ * A store on any unstorage driver: Cloudflare KV, Vercel KV, Upstash,
+ * MongoDB, the file system… (unstorage is an optional peer dependency).
+ *
+ * The TTL is passed as the `ttl` option the drivers that expire keys
+ * understand (Redis, KV stores) and is also written into the record, so that
+ * drivers that ignore it (memory, fs) still never return an expired session.
+ *
+ * Limits, because unstorage has no conditional write: create-if-absent and
+ * update-if-present are a read followed by a write, so they are **not atomic**.
+ * A logout that lands between a slow request's check and its write can be
+ * undone by that write. Use {@link redisStore} where that race matters (many
+ * processes, "log out everywhere"). Listing a user's sessions lists keys
+ * (`getKeys`), which on some drivers scans the whole namespace.
+ *
+ * @example
+ * import { createStorage } from "unstorage";
+ * import redisDriver from "unstorage/drivers/redis";
+ * const storage = createStorage({ driver: redisDriver({ url: process.env.REDIS_URL }) });
+ * const config: SessionConfig = { password: process.env.SESSION_SECRET!, store: unstorageStore(storage) };
+ */
+export function unstorageStore(storage: UnstorageLike, options: UnstorageStoreOptions = {}): UnstorageStore {
+  if (typeof storage?.getItem !== "function" || typeof storage.setItem !== "function") {
+    configError("unstorageStore expects an unstorage Storage (createStorage())");
+  }
+  const prefix = (options.prefix ?? DEFAULT_UNSTORAGE_PREFIX).replace(/:+$/, "");
+  if (prefix === "") configError("unstorageStore prefix must not be empty");
+  const now = options.now ?? Date.now;
+  // unstorage treats ":", "/" and "?" as structure, so every segment from outside is escaped.
+  const sessionKey = (id: string) => `${prefix}:session:${encodeURIComponent(id)}`;
+  const userBase = (user: string) => `${prefix}:user:${encodeURIComponent(user)}`;
+  const indexKey = (user: string, id: string) => `${userBase(user)}:${encodeURIComponent(id)}`;
+
+  async function read(id: string): Promise<Entry | undefined> {
+    assertStoreId(id);
+    const record = decodeRecord(await storage.getItem(sessionKey(id)), id);
+    if (!record) return undefined;
+    const expiresAt = typeof record.expiresAt === "number" ? record.expiresAt : null;
+    if (expiresAt !== null && expiresAt <= now()) {
+      await storage.removeItem(sessionKey(id));
+      return undefined;
+    }
+    const { id: _, createdAt, data, user } = record;
+    return { record: user === undefined ? { id, createdAt, data } : { id, createdAt, data, user }, expiresAt };
+  }
+
+  async function write(record: StoredSession, ttlSeconds: number | undefined): Promise<void> {
+    const ttl = wholeSeconds(ttlSeconds);
+    const expiresAt = ttl === undefined ? null : now() + ttl * 1000;
+    const ttlOption = ttl === undefined ? undefined : { ttl };
+    await storage.setItem(sessionKey(record.id), encodeRecord(record, { expiresAt }), ttlOption);
+    if (record.user !== undefined && record.user !== "") {
+      await storage.setItem(indexKey(record.user, record.id), JSON.stringify({ expiresAt }), ttlOption);
+    }
+  }
+
+  return {
+    name: "unstorage",
+    async get(id) {
+      return (await read(id))?.record;
+    },
+    async set(id, value, ttlSeconds, mode) {
+      // Check, then write: see the atomicity note above.
+      const existing = await read(id);
+      if (mode === "create" ? existing : !existing) return false;
+      await write({ ...value, id }, ttlSeconds);
+      return true;
+    },
+    async delete(id) {
+      const existing = await read(id);
+      await storage.removeItem(sessionKey(id));
+      const user = existing?.record.user;
+      if (user !== undefined) await storage.removeItem(indexKey(user, id));
+      return existing !== undefined;
+    },
+    async touch(id, ttlSeconds) {
+      const existing = await read(id);
+      if (!existing) return false;
+      await write(existing.record, ttlSeconds);
+      return true;
+    },
+    async listByUser(user) {
+      const base = userBase(user);
+      const keys = await storage.getKeys(base);
+      const live: string[] = [];
+      for (const key of keys) {
+        const id = decodeURIComponent(key.slice(key.lastIndexOf(":") + 1));
+        const entry = key.startsWith(`${base}:`) && isStoreId(id) ? await read(id) : undefined;
+        if (entry?.record.user === user) live.push(id);
+        else await storage.removeItem(key);
+      }
+      return live;
+    },
+  };
+}
