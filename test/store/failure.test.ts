@@ -1,0 +1,85 @@
+import { describe, expect, it, vi } from "vitest";
+import {
+  eventHandler,
+  memoryStore,
+  type SessionConfig,
+  type SessionStore,
+  toWebHandler,
+  updateSession,
+  useSession,
+} from "../../src/index.ts";
+import { CookieJar } from "../helpers/cookie-jar.ts";
+
+type Mode = "ok" | "hang" | "fail";
+
+/** A memory store that can be made to hang or throw on every call. */
+function faultyStore(): SessionStore & { mode: Mode } {
+  const inner = memoryStore();
+  const gate = <T>(call: () => Promise<T>): Promise<T> => {
+    if (faulty.mode === "hang") return new Promise<T>(() => {});
+    if (faulty.mode === "fail") return Promise.reject(new Error("ECONNRESET"));
+    return call();
+  };
+  const faulty: SessionStore & { mode: Mode } = {
+    name: "faulty",
+    mode: "ok",
+    get: (id) => gate(() => inner.get(id)),
+    set: (id, value, ttl, mode) => gate(() => inner.set(id, value, ttl, mode)),
+    delete: (id) => gate(() => inner.delete(id)),
+  };
+  return faulty;
+}
+
+const store = faultyStore();
+const config: SessionConfig<{ n?: number }> = {
+  password: "Vq8-zK2r!mW4xT9bLp0sY7nE3dH6jC1u",
+  store,
+  storeTimeout: 150,
+};
+const app = toWebHandler(
+  eventHandler(async (event) => {
+    if (event.method === "POST") return (await updateSession(event, config, (d) => ({ n: (d.n ?? 0) + 1 }))).data;
+    if (event.url.pathname === "/logout") return (await useSession(event, config)).clear().then(() => null);
+    return (await useSession(event, config)).data;
+  }),
+);
+
+async function timed(jar: CookieJar, path = "/", method = "GET") {
+  const started = performance.now();
+  const response = await app(new Request(`http://localhost${path}`, jar.init({ method })));
+  const ms = performance.now() - started;
+  return { ms, status: response.status, setCookies: jar.store(response), body: await response.json() };
+}
+
+describe("a failing store fails the request closed, fast", () => {
+  // The adapters log every 5xx; here they are expected.
+  vi.spyOn(console, "error").mockImplementation(() => {});
+  it.each(["hang", "fail"] as const)(
+    "store that %ss: 503 ERR_STORE_UNAVAILABLE, no cookie, data intact after",
+    async (mode) => {
+      const jar = new CookieJar();
+      await timed(jar, "/", "POST");
+      const cookie = jar.header();
+      expect(cookie).toMatch(/^h3=Fe26/);
+      store.mode = mode;
+      const fresh = new CookieJar();
+      for (const [who, path, method] of [
+        [jar, "/", "GET"],
+        [jar, "/", "POST"],
+        [jar, "/logout", "GET"],
+        [fresh, "/", "GET"],
+      ] as const) {
+        const result = await timed(who, path, method);
+        expect(result.status).toBe(503);
+        expect(result.body.code).toBe("ERR_STORE_UNAVAILABLE");
+        // Never a cookie pointing at a record that was not written, never a logout that did not happen.
+        expect(result.setCookies).toEqual([]);
+        expect(result.ms).toBeLessThan(150 + 400);
+      }
+      expect(fresh.cookies.size).toBe(0);
+      store.mode = "ok";
+      expect(jar.header()).toBe(cookie);
+      expect((await timed(jar)).body).toEqual({ n: 1 });
+    },
+  );
+});

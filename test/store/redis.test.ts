@@ -1,0 +1,190 @@
+import { Redis } from "ioredis";
+import { createStorage } from "unstorage";
+import redisDriver from "unstorage/drivers/redis";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  DEFAULT_REDIS_OPTIONS,
+  eventHandler,
+  getSession,
+  type RedisStore,
+  redisStore,
+  type SessionConfig,
+  toWebHandler,
+  unstorageStore,
+  updateSession,
+} from "../../src/index.ts";
+import { CookieJar } from "../helpers/cookie-jar.ts";
+import { testStore } from "./conformance.ts";
+import { redisUrlOrSkip, uniquePrefix } from "./redis-env.ts";
+import { cloneJar, deleteKeys, startAppServer, type TestServer } from "./redis-helpers.ts";
+
+const url = await redisUrlOrSkip();
+const password = "Vq8-zK2r!mW4xT9bLp0sY7nE3dH6jC1u";
+
+describe.skipIf(!url)("on a real Redis", () => {
+  const redisUrl = url as string;
+  let admin: Redis;
+  beforeAll(() => {
+    admin = new Redis(redisUrl);
+  });
+  afterAll(async () => {
+    await admin?.quit();
+  });
+
+  testStore("redis", () => {
+    const prefix = uniquePrefix("conformance");
+    const store = redisStore({ url: redisUrl, prefix });
+    const cleanup = async () => {
+      await deleteKeys(admin, prefix);
+      await store.close();
+    };
+    return { store, cleanup };
+  });
+
+  testStore("unstorage (redis driver)", () => {
+    const base = uniquePrefix("unstorage").slice(0, -1);
+    const storage = createStorage({ driver: redisDriver({ url: redisUrl, base }) });
+    const cleanup = async () => {
+      await storage.clear();
+      await storage.dispose();
+    };
+    return { store: unstorageStore(storage), cleanup };
+  });
+
+  describe("redisStore", () => {
+    const prefix = uniquePrefix("redis");
+    let store: RedisStore;
+    beforeAll(() => {
+      store = redisStore({ url: redisUrl, prefix });
+    });
+    afterAll(async () => {
+      await deleteKeys(admin, prefix);
+      await store.close();
+    });
+
+    it("writes the record at prefix + id with the session's remaining lifetime, and indexes its user", async () => {
+      const config: SessionConfig = { password, store, maxAge: 3600, userId: (data) => data.user as string };
+      const jar = new CookieJar();
+      const app = toWebHandler(eventHandler(async (event) => (await updateSession(event, config, { user: "ada" })).id));
+      const response = await app(new Request("http://localhost/", jar.init()));
+      jar.store(response);
+      const id = await response.text();
+      expect(JSON.parse((await admin.get(prefix + id)) ?? "{}")).toMatchObject({
+        id,
+        data: { user: "ada" },
+        user: "ada",
+      });
+      expect(await admin.ttl(prefix + id)).toBeGreaterThan(3590);
+      expect(await admin.sismember(`${prefix}user:ada`, id)).toBe(1);
+      expect(await admin.ttl(`${prefix}user:ada`)).toBeGreaterThanOrEqual(await admin.ttl(prefix + id));
+    });
+
+    it("renews the TTL when an idle session slides", async () => {
+      const config: SessionConfig = { password, store, idleTimeout: 100 };
+      const app = toWebHandler(eventHandler(async (event) => (await getSession(event, config)).id));
+      const jar = new CookieJar();
+      const created = toWebHandler(eventHandler(async (event) => (await updateSession(event, config, { a: 1 })).id));
+      const first = await created(new Request("http://localhost/", jar.init()));
+      jar.store(first);
+      const id = await first.text();
+      await admin.expire(prefix + id, 20); // as if Redis had counted 80 s down
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
+      try {
+        const read = await app(new Request("http://localhost/", jar.init()));
+        expect(read.headers.getSetCookie()).toHaveLength(1);
+      } finally {
+        vi.useRealTimers();
+      }
+      expect(await admin.ttl(prefix + id)).toBeGreaterThan(90);
+    });
+
+    it("prunes index members whose session is gone when listing", async () => {
+      await admin.sadd(`${prefix}user:zoe`, "gone-1", "gone-2");
+      expect(await store.listByUser("zoe")).toEqual([]);
+      expect(await admin.exists(`${prefix}user:zoe`)).toBe(0);
+    });
+
+    it("connects once for a burst of first calls, and works with a client you own (after SCRIPT FLUSH too)", async () => {
+      const lazy = redisStore({ url: redisUrl, prefix });
+      const results = await Promise.all(Array.from({ length: 20 }, () => lazy.get("never-written")));
+      expect(results).toEqual(Array(20).fill(undefined));
+      await lazy.close();
+
+      const client = new Redis(redisUrl, { ...DEFAULT_REDIS_OPTIONS });
+      const owned = redisStore({ client, prefix });
+      await admin.script("FLUSH");
+      expect(await owned.set("own-1", { id: "own-1", createdAt: 1, data: {}, user: "u" }, 60, "create")).toBe(true);
+      expect(await owned.listByUser("u")).toEqual(["own-1"]);
+      await owned.close();
+      expect(client.status).toBe("ready");
+      await client.quit();
+    });
+
+    it("refuses a config with both or neither of client and url", () => {
+      expect(() => redisStore({})).toThrow(expect.objectContaining({ code: "ERR_CONFIG" }));
+      expect(() => redisStore({ url: redisUrl, client: admin })).toThrow(
+        expect.objectContaining({ code: "ERR_CONFIG" }),
+      );
+    });
+  });
+
+  describe("two server processes sharing one Redis", () => {
+    const prefix = uniquePrefix("processes");
+    let one: TestServer;
+    let two: TestServer;
+    beforeAll(async () => {
+      [one, two] = await Promise.all([
+        startAppServer({ REDIS_URL: redisUrl, PREFIX: prefix, NAME: "one" }),
+        startAppServer({ REDIS_URL: redisUrl, PREFIX: prefix, NAME: "two" }),
+      ]);
+    }, 30_000);
+    afterAll(async () => {
+      await Promise.all([one?.stop(), two?.stop()]);
+      await deleteKeys(admin, prefix);
+    });
+
+    it("a session created on one is read and updated on the other; a logout on one is seen at once by the other", async () => {
+      const jar = new CookieJar();
+      const created = await one.send(jar, "POST", "/update?user=ada&theme=dark");
+      expect(created.body).toMatchObject({ server: "one", data: { user: "ada", theme: "dark" } });
+      const { id } = created.body;
+      expect((await two.send(jar, "GET", "/")).body).toEqual({
+        server: "two",
+        id,
+        data: { user: "ada", theme: "dark" },
+      });
+      await two.send(jar, "POST", "/update?user=ada&theme=light");
+      expect((await one.send(jar, "GET", "/")).body).toEqual({
+        server: "one",
+        id,
+        data: { user: "ada", theme: "light" },
+      });
+
+      const copy = cloneJar(jar);
+      await one.send(jar, "POST", "/logout");
+      const after = await two.send(copy, "GET", "/");
+      expect(after.body.id).not.toBe(id);
+      expect(after.body.data).toEqual({});
+      expect(await admin.exists(prefix + id)).toBe(0);
+    });
+
+    it("the logout race: a request that loaded before a logout on the other server and saves after it does not bring it back", async () => {
+      const jar = new CookieJar();
+      const { id } = (await one.send(jar, "POST", "/update?user=bea")).body;
+      const stolen = cloneJar(jar);
+      const replay = cloneJar(jar);
+
+      const slow = one.send(stolen, "POST", "/race?gate=g1");
+      await one.send(new CookieJar(), "GET", "/reached?gate=g1");
+      await two.send(jar, "POST", "/logout");
+      await one.send(new CookieJar(), "POST", "/open?gate=g1");
+      const late = await slow;
+
+      expect(late.status).toBe(200);
+      expect(late.setCookies.join()).toMatch(/h3=;.*Max-Age=0/i);
+      expect(await admin.exists(prefix + id)).toBe(0);
+      expect(stolen.cookies.size).toBe(0);
+      expect((await one.send(replay, "GET", "/")).body.data).toEqual({});
+    });
+  });
+});

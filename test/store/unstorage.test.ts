@@ -1,0 +1,48 @@
+import { createStorage } from "unstorage";
+import { describe, expect, it, vi } from "vitest";
+import { unstorageStore } from "../../src/index.ts";
+import { testStore } from "./conformance.ts";
+
+testStore("unstorage (memory driver)", () => {
+  let now = Date.now();
+  return {
+    store: unstorageStore(createStorage(), { now: () => now }),
+    advance: async (ms) => {
+      now += ms;
+    },
+  };
+});
+
+describe("unstorageStore", () => {
+  it("passes the ttl to the driver and escapes every key segment", async () => {
+    const storage = createStorage();
+    const setItem = vi.spyOn(storage, "setItem");
+    const store = unstorageStore(storage, { prefix: "app:sess:" });
+    const id = "a/b+c=";
+    await store.set(id, { id, createdAt: 1, data: {}, user: "x:y/z?q" }, 90, "create");
+    expect(setItem.mock.calls.map(([key, , options]) => [key, options])).toEqual([
+      ["app:sess:session:a%2Fb%2Bc%3D", { ttl: 90 }],
+      ["app:sess:user:x%3Ay%2Fz%3Fq:a%2Fb%2Bc%3D", { ttl: 90 }],
+    ]);
+    expect(await store.listByUser("x:y/z?q")).toEqual([id]);
+    expect(await store.listByUser("x")).toEqual([]);
+  });
+
+  it("treats a corrupt or foreign record as missing (fail closed)", async () => {
+    const storage = createStorage();
+    const store = unstorageStore(storage);
+    await storage.setItem("sealed-session:session:s1", "not json {");
+    await storage.setItem("sealed-session:session:s2", { id: "other", createdAt: 1, data: {} });
+    expect(await store.get("s1")).toBeUndefined();
+    expect(await store.get("s2")).toBeUndefined();
+  });
+
+  it("prunes index entries whose session is gone", async () => {
+    const storage = createStorage();
+    const store = unstorageStore(storage);
+    await store.set("s1", { id: "s1", createdAt: 1, data: {}, user: "u" }, 60, "create");
+    await storage.removeItem("sealed-session:session:s1");
+    expect(await store.listByUser("u")).toEqual([]);
+    expect(await storage.getKeys("sealed-session:user")).toEqual([]);
+  });
+});
