@@ -86,7 +86,8 @@ export function createRoutes({ config, storeLabel }: DemoRoutesOptions): EventHa
         // A new id at sign-in: an id planted before sign-in (session fixation) is worthless.
         await session.regenerate();
         await session.update({ user: { name, role } });
-        await session.flash("notice", { text: `Signed in as ${name}. Reload: it is all in the cookie.` });
+        const where = config.store ? "the data is in Redis, the cookie holds a reference" : "it is all in the cookie";
+        await session.flash("notice", { text: `Signed in as ${name}. Reload: ${where}.` });
         return redirect("/");
       },
     ],
