@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp, toWebHandler as h3v1ToWebHandler } from "h3-v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toWebHandler } from "../src/index.ts";
 import { CookieJar } from "./helpers/cookie-jar.ts";
 
 /** Each example answers { visits } and counts up per browser. */
@@ -64,6 +65,32 @@ describe("README examples run", () => {
   it("h3 v2", async () => {
     const { app } = await import("../examples/h3.ts");
     expect(await twoVisits((r) => app.fetch(r))).toEqual([1, 2]);
+  });
+
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl && process.env.CI) throw new Error("REDIS_URL must be set in CI");
+  if (!redisUrl) console.log("skipping the Redis store example: REDIS_URL is not set");
+  it.runIf(redisUrl)("Redis store: sign in, replay after sign out, sign out everywhere", async () => {
+    process.env.REDIS_URL = redisUrl;
+    const { handler, store } = await import("../examples/redis.ts");
+    const app = toWebHandler(handler);
+    const user = `example-${crypto.randomUUID()}`;
+    const laptop = new CookieJar();
+    const phone = new CookieJar();
+    const go = async (jar: CookieJar, path: string) => {
+      const response = await app(new Request(`http://localhost${path}`, jar.init()));
+      jar.store(response);
+      return response.status === 204 ? null : response.json();
+    };
+    expect(await go(laptop, `/sign-in?user=${user}`)).toEqual({ user });
+    expect(await go(phone, `/sign-in?user=${user}`)).toEqual({ user });
+    const saved = new CookieJar();
+    for (const [k, v] of laptop.cookies) saved.cookies.set(k, v);
+    await go(laptop, "/sign-out");
+    expect(await go(saved, "/")).toEqual({ user: null }); // replay of the old cookie
+    expect(await go(phone, "/sign-out-everywhere")).toEqual({ revoked: 1 });
+    expect(await go(phone, "/")).toEqual({ user: null });
+    await store.close();
   });
 
   it("vinxi / Nitro / Nuxt 3 (h3 v1)", async () => {
