@@ -12,7 +12,7 @@ const SYNC_PBKDF2_MAX_ITERATIONS = 1024;
 export function createNodeBackend(crypto: typeof NodeCrypto): CryptoBackend {
   return {
     name: "node",
-    randomBytes: (length) => crypto.randomBytes(length),
+    randomBytes: randomPool(crypto),
     deriveKey(secret, salt, iterations, use) {
       const length = keyLength(use);
       if (iterations <= SYNC_PBKDF2_MAX_ITERATIONS) return crypto.pbkdf2Sync(secret, salt, iterations, length, "sha1");
@@ -36,6 +36,28 @@ export function createNodeBackend(crypto: typeof NodeCrypto): CryptoBackend {
         .digest("base64url"),
   };
 }
+
+/**
+ * Random bytes served from a pool refilled by the CSPRNG, as Node's own
+ * `randomUUID` does: a synchronous `randomBytes(16)` per seal costs more than
+ * the AES and HMAC together. Every byte is handed out once, as a copy.
+ */
+function randomPool(crypto: typeof NodeCrypto): (length: number) => Uint8Array {
+  const pool = new Uint8Array(RANDOM_POOL_BYTES);
+  let offset = RANDOM_POOL_BYTES;
+  return (length) => {
+    if (length > RANDOM_POOL_BYTES / 16) return crypto.randomBytes(length);
+    if (offset + length > RANDOM_POOL_BYTES) {
+      crypto.randomFillSync(pool);
+      offset = 0;
+    }
+    const out = pool.slice(offset, offset + length);
+    offset += length;
+    return out;
+  };
+}
+
+const RANDOM_POOL_BYTES = 4096;
 
 function keyLength(use: KeyUse): number {
   return ALGORITHMS[use].keyBytes;
