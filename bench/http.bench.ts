@@ -1,0 +1,339 @@
+// HTTP benchmark: this library against plain node:http and its peers.
+//
+//   npm run bench:http
+//
+// Every server runs in its own child process on a free port of 127.0.0.1;
+// autocannon runs here, so load generator and server never share an event loop.
+// Scenarios: `read` presents a valid session cookie and reads the data;
+// `write` presents it and increments a counter (a fresh seal per response).
+//
+// Environment:
+//   BENCH_DURATION     seconds per (server, scenario, round)   default 5
+//   BENCH_ROUNDS       rounds, alternating server order         default 2
+//   BENCH_WARMUP       seconds of unmeasured load per pair       default 1
+//   BENCH_CONNECTIONS  autocannon connections                   default 10
+//   BENCH_ONLY         comma-separated server ids (plain is always run)
+//   BENCH_SCENARIOS    "read", "write" or both                 default both
+//   BENCH_PROFILE      a server id to run with --cpu-prof (profiles in bench/results/profiles)
+//   BENCH_OUT          where to write the JSON                 default bench/results/http.json
+import { type ChildProcess, fork } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** One server under test. Adding a row to the table is adding an entry here. */
+interface ServerEntry {
+  readonly id: string;
+  readonly label: string;
+  /** File under bench/servers/. */
+  readonly file: string;
+  readonly env?: Record<string, string>;
+  /** A reason to skip this server on this machine, or undefined to run it. */
+  readonly skip?: () => string | undefined;
+}
+
+const BASELINE = "node-http";
+
+const SERVERS: readonly ServerEntry[] = [
+  { id: BASELINE, label: "node:http (no session)", file: "node-plain.ts" },
+  { id: "sealed-session", label: "sealed-session (defaults)", file: "sealed-session.ts" },
+  { id: "h3-v1", label: "h3@1 useSession", file: "h3-v1.ts" },
+  { id: "h3-v2", label: "h3@2 useSession (defaults)", file: "h3-v2.ts" },
+  { id: "iron-session", label: "iron-session", file: "iron-session.ts" },
+  { id: "express-session", label: "express-session (MemoryStore)", file: "express-session.ts" },
+];
+
+const ALL_SCENARIOS = ["read", "write"] as const;
+type Scenario = (typeof ALL_SCENARIOS)[number];
+
+/** This library's targets, as ratios to plain node:http. */
+const TARGETS: Record<Scenario, number> = { read: 0.5, write: 0.25 };
+
+const DURATION = numberEnv("BENCH_DURATION", 5);
+const ROUNDS = Math.max(1, Math.round(numberEnv("BENCH_ROUNDS", 2)));
+const WARMUP = numberEnv("BENCH_WARMUP", 1);
+const CONNECTIONS = Math.max(1, Math.round(numberEnv("BENCH_CONNECTIONS", 10)));
+const ONLY = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
+const SCENARIOS = ALL_SCENARIOS.filter((s) => !process.env.BENCH_SCENARIOS || process.env.BENCH_SCENARIOS.includes(s));
+const PROFILE = process.env.BENCH_PROFILE;
+const OUT = process.env.BENCH_OUT ?? join(here, "results", "http.json");
+
+interface Running {
+  readonly entry: ServerEntry;
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** `Cookie` header obtained by the warm-up request. */
+  cookie: string;
+  /** Whether a write answered with a Set-Cookie (express-session only touches its store). */
+  writeSetsCookie: boolean;
+  /** Whether a read answered with a Set-Cookie (it should not). */
+  readSetsCookie: boolean;
+}
+
+interface Sample {
+  readonly reqPerSec: number;
+  readonly p99: number;
+  /** Server CPU time (user + system) per completed request, in microseconds. */
+  readonly cpuPerReq: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+async function main(): Promise<void> {
+  const selected = SERVERS.filter((s) => s.id === BASELINE || !ONLY || ONLY.includes(s.id));
+  const skipped: { id: string; reason: string }[] = [];
+  const active = selected.filter((s) => {
+    const reason = s.skip?.();
+    if (reason) skipped.push({ id: s.id, reason });
+    return !reason;
+  });
+  const cpu = cpus();
+  log(
+    `node ${process.version}, ${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length}; ` +
+      `${CONNECTIONS} connections, ${DURATION} s × ${ROUNDS} rounds (+${WARMUP} s warm-up)`,
+  );
+  for (const s of skipped) log(`skipping ${s.id}: ${s.reason}`);
+
+  const servers: Running[] = [];
+  try {
+    for (const entry of active) servers.push(await start(entry));
+    for (const server of servers) await prepare(server);
+    if (WARMUP > 0) {
+      for (const server of servers) for (const scenario of SCENARIOS) await load(server, scenario, WARMUP);
+    }
+    const samples = new Map<string, Sample[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      for (const server of order) {
+        for (const scenario of SCENARIOS) {
+          const sample = await load(server, scenario, DURATION);
+          const key = `${server.entry.id}/${scenario}`;
+          samples.set(key, [...(samples.get(key) ?? []), sample]);
+          log(
+            `round ${round + 1}/${ROUNDS} ${server.entry.id.padEnd(16)} ${scenario.padEnd(5)} ` +
+              `${Math.round(sample.reqPerSec)} req/s, p99 ${sample.p99} ms, ${sample.cpuPerReq.toFixed(1)} µs CPU/req`,
+          );
+        }
+      }
+    }
+    report(servers, samples, skipped);
+  } finally {
+    await Promise.all(servers.map(stop));
+  }
+}
+
+function report(servers: Running[], samples: Map<string, Sample[]>, skipped: { id: string; reason: string }[]): void {
+  const summary = (id: string, scenario: Scenario) => {
+    const list = samples.get(`${id}/${scenario}`) ?? [];
+    return {
+      reqPerSec: mean(list.map((s) => s.reqPerSec)),
+      p99: mean(list.map((s) => s.p99)),
+      cpuPerReq: mean(list.map((s) => s.cpuPerReq)),
+      rounds: list.map((s) => Math.round(s.reqPerSec)),
+      non2xx: list.reduce((n, s) => n + s.non2xx, 0),
+      errors: list.reduce((n, s) => n + s.errors, 0),
+    };
+  };
+  const base = { read: summary(BASELINE, "read").reqPerSec, write: summary(BASELINE, "write").reqPerSec };
+  const rows = servers.map((server) => {
+    const row = { id: server.entry.id, label: server.entry.label } as Record<string, unknown>;
+    for (const scenario of SCENARIOS) {
+      const s = summary(server.entry.id, scenario);
+      row[scenario] = { ...s, ratio: s.reqPerSec / base[scenario] };
+    }
+    row.writeSetsCookie = server.writeSetsCookie;
+    row.readSetsCookie = server.readSetsCookie;
+    return row;
+  });
+
+  const date = new Date().toISOString();
+  const cpu = cpus();
+  const header = ["server", ...SCENARIOS.flatMap((s) => [`${s} req/s`, `${s} p99`, `${s} ×`, `${s} CPU/req`])];
+  const table = rows.map((row) => {
+    const cells = [String(row.label)];
+    for (const scenario of SCENARIOS) {
+      const s = row[scenario] as ReturnType<typeof summary> & { ratio: number };
+      const flag = s.non2xx + s.errors > 0 ? ` (${s.non2xx + s.errors} failed)` : "";
+      cells.push(
+        `${Math.round(s.reqPerSec)}${flag}`,
+        `${s.p99.toFixed(1)} ms`,
+        `${s.ratio.toFixed(3)}×`,
+        `${s.cpuPerReq.toFixed(1)} µs`,
+      );
+    }
+    return cells;
+  });
+  console.log();
+  console.log(`date: ${date}`);
+  console.log(`node: ${process.version} (${process.platform} ${process.arch})`);
+  console.log(`cpu:  ${cpu[0]?.model ?? "unknown"} × ${cpu.length}`);
+  console.log(`load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} rounds, 127.0.0.1`);
+  console.log();
+  console.log(markdownTable(header, table));
+  console.log();
+  const ours = rows.find((r) => r.id === "sealed-session");
+  const verdict: Record<string, boolean> = {};
+  if (ours) {
+    for (const scenario of SCENARIOS) {
+      const ratio = (ours[scenario] as { ratio: number }).ratio;
+      verdict[scenario] = ratio >= TARGETS[scenario];
+      console.log(
+        `sealed-session ${scenario}: ${ratio.toFixed(3)}× plain node:http (target ≥ ${TARGETS[scenario]}×) ${verdict[scenario] ? "met" : "MISSED"}`,
+      );
+    }
+  }
+  const noCookie = rows.filter((r) => r.id !== BASELINE && !r.writeSetsCookie).map((r) => r.id);
+  if (noCookie.length > 0) console.log(`no Set-Cookie on write (session kept server-side): ${noCookie.join(", ")}`);
+
+  mkdirSync(dirname(OUT), { recursive: true });
+  const json = {
+    date,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: cpu[0]?.model ?? "unknown",
+    cores: cpu.length,
+    connections: CONNECTIONS,
+    durationSeconds: DURATION,
+    rounds: ROUNDS,
+    warmupSeconds: WARMUP,
+    targets: TARGETS,
+    targetsMet: verdict,
+    skipped,
+    results: rows,
+  };
+  writeFileSync(OUT, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`wrote ${OUT}`);
+}
+
+/** Forks a server and waits for the port it reports. */
+function start(entry: ServerEntry): Promise<Running> {
+  const execArgv = ["--import", "tsx"];
+  if (PROFILE === entry.id) {
+    const dir = join(here, "results", "profiles");
+    mkdirSync(dir, { recursive: true });
+    execArgv.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
+  }
+  const child = fork(join(here, "servers", entry.file), [], {
+    execArgv,
+    env: { ...process.env, NODE_ENV: "production", ...entry.env },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry.id} did not start in 30 s`)), 30_000);
+    child.once("exit", (code) => reject(new Error(`${entry.id} exited early (code ${code})`)));
+    child.once("message", (message) => {
+      clearTimeout(timer);
+      const port = (message as { port?: number }).port;
+      if (!port) return reject(new Error(`${entry.id} sent no port`));
+      resolve({
+        entry,
+        child,
+        url: `http://127.0.0.1:${port}`,
+        cookie: "",
+        writeSetsCookie: false,
+        readSetsCookie: false,
+      });
+    });
+  });
+}
+
+/** Gets a session cookie with one request, then checks both routes see the session. */
+async function prepare(server: Running): Promise<void> {
+  const first = await fetch(`${server.url}/write`);
+  await first.arrayBuffer();
+  const cookies = first.headers.getSetCookie().map((line) => line.split(";")[0]!.trim());
+  if (server.entry.id === BASELINE) return;
+  if (cookies.length === 0) throw new Error(`${server.entry.id}: the first write set no cookie`);
+  server.cookie = cookies.join("; ");
+
+  const read = await fetch(`${server.url}/read`, { headers: { cookie: server.cookie } });
+  const readBody = (await read.json()) as { count?: number };
+  if (read.status !== 200 || readBody.count !== 1) {
+    throw new Error(`${server.entry.id}: read with the cookie gave ${read.status} ${JSON.stringify(readBody)}`);
+  }
+  server.readSetsCookie = read.headers.getSetCookie().length > 0;
+  const write = await fetch(`${server.url}/write`, { headers: { cookie: server.cookie } });
+  const writeBody = (await write.json()) as { count?: number };
+  if (write.status !== 200 || writeBody.count !== 2) {
+    throw new Error(`${server.entry.id}: write with the cookie gave ${write.status} ${JSON.stringify(writeBody)}`);
+  }
+  server.writeSetsCookie = write.headers.getSetCookie().length > 0;
+}
+
+async function load(server: Running, scenario: Scenario, seconds: number): Promise<Sample> {
+  const before = await cpuOf(server);
+  const result = await autocannon({
+    url: `${server.url}/${scenario}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: server.cookie ? { cookie: server.cookie } : {},
+  });
+  const after = await cpuOf(server);
+  const cpu = after.user - before.user + after.system - before.system;
+  return {
+    reqPerSec: result.requests.average,
+    p99: result.latency.p99,
+    cpuPerReq: result.requests.total > 0 ? cpu / result.requests.total : 0,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** The child's CPU usage so far (it answers over IPC). */
+function cpuOf(server: Running): Promise<NodeJS.CpuUsage> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${server.entry.id} did not report its CPU time`)), 10_000);
+    const onMessage = (message: unknown) => {
+      const cpu = (message as { cpu?: NodeJS.CpuUsage }).cpu;
+      if (!cpu) return;
+      clearTimeout(timer);
+      server.child.off("message", onMessage);
+      resolve(cpu);
+    };
+    server.child.on("message", onMessage);
+    server.child.send("cpu");
+  });
+}
+
+/** Disconnects the child (it exits, writing its CPU profile if asked) and waits for it. */
+function stop(server: Running): Promise<void> {
+  const { child } = server;
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (child.connected) child.disconnect();
+    else child.kill("SIGTERM");
+  });
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`;
+  return [line(header), rule, ...rows.map(line)].join("\n");
+}
+
+function mean(values: number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+function numberEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return process.env[name] && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function log(message: string): void {
+  console.error(`[bench:http] ${message}`);
+}
+
+if (!existsSync(join(here, "servers"))) throw new Error("bench/servers is missing");
+await main();
