@@ -69,22 +69,53 @@ function buildIO(event: AnyEvent): EventIO {
 
 /** IO over Node's request and response objects: no `Request` is ever built. */
 export function nodeIO(req: IncomingMessage, res: ServerResponse, context: Record<string, unknown>): EventIO {
-  return {
-    header: (name) => firstHeader(req.headers, name),
-    context,
-    canWrite: true,
-    getSetCookies() {
-      const value = res.getHeader("set-cookie");
-      return value === undefined ? [] : Array.isArray(value) ? [...value] : [String(value)];
-    },
-    setSetCookies(cookies) {
-      if (res.headersSent) configError("cannot set the session cookie: the response headers were already sent");
-      if (cookies.length === 0) res.removeHeader("set-cookie");
-      else res.setHeader("set-cookie", cookies);
-    },
-    isSecure: () => nodeIsSecure(req),
-    hostname: () => hostnameOf(`http://${firstHeader(req.headers, "host") ?? "localhost"}`),
-  };
+  return new NodeIO(req, res, context);
+}
+
+/** A class, not a literal of closures: one allocation per request, shared methods. */
+class NodeIO implements EventIO {
+  readonly canWrite = true;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly context: Record<string, unknown>;
+
+  constructor(req: IncomingMessage, res: ServerResponse, context: Record<string, unknown>) {
+    this.#req = req;
+    this.#res = res;
+    this.context = context;
+  }
+
+  header(name: string): string | undefined {
+    return firstHeader(this.#req.headers, name);
+  }
+
+  getSetCookies(): string[] {
+    const value = this.#res.getHeader("set-cookie");
+    return value === undefined ? [] : Array.isArray(value) ? [...value] : [String(value)];
+  }
+
+  setSetCookies(cookies: string[]): void {
+    const res = this.#res;
+    if (res.headersSent) configError("cannot set the session cookie: the response headers were already sent");
+    if (cookies.length === 0) res.removeHeader("set-cookie");
+    else res.setHeader("set-cookie", cookies);
+  }
+
+  isSecure(): boolean {
+    return nodeIsSecure(this.#req);
+  }
+
+  hostname(): string | undefined {
+    return hostOf(firstHeader(this.#req.headers, "host") ?? "localhost");
+  }
+}
+
+/** The last Host header and its hostname: a URL parse per cookie write is measurable, hosts rarely change. */
+let lastHost: { readonly host: string; readonly hostname: string | undefined } | undefined;
+
+function hostOf(host: string): string | undefined {
+  if (lastHost?.host !== host) lastHost = { host, hostname: hostnameOf(`http://${host}`) };
+  return lastHost.hostname;
 }
 
 /** Node's header lookup, joining repeated Cookie headers as a browser would. */
