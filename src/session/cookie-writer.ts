@@ -142,7 +142,10 @@ function isLocalhost(hostname: string | undefined): boolean {
 
 function byteLength(text: string): number {
   // Tokens and attributes are ASCII; only a developer-chosen domain could not be.
+  if (!NON_ASCII.test(text)) return text.length;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) bytes += text.charCodeAt(i) > 0x7ff ? 2 : 1;
   return bytes;
 }
+
+const NON_ASCII = /[^\p{ASCII}]/u;
