@@ -148,4 +148,4 @@ function byteLength(text: string): number {
   return bytes;
 }
 
-const NON_ASCII = /[^\p{ASCII}]/u;
+const NON_ASCII = /[\u0080-\uffff]/;
