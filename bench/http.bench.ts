@@ -18,6 +18,7 @@
 //   BENCH_OUT          where to write the JSON                 default bench/results/http.json
 import { type ChildProcess, fork } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +34,7 @@ interface ServerEntry {
   readonly file: string;
   readonly env?: Record<string, string>;
   /** A reason to skip this server on this machine, or undefined to run it. */
-  readonly skip?: () => string | undefined;
+  readonly skip?: () => Promise<string | undefined>;
 }
 
 const BASELINE = "node-http";
@@ -45,6 +46,21 @@ const SERVERS: readonly ServerEntry[] = [
   { id: "h3-v2", label: "h3@2 useSession (defaults)", file: "h3-v2.ts" },
   { id: "iron-session", label: "iron-session", file: "iron-session.ts" },
   { id: "express-session", label: "express-session (MemoryStore)", file: "express-session.ts" },
+  // Server-side stores: the cookie carries a reference, the data lives in Redis.
+  {
+    id: "sealed-session-redis",
+    label: "sealed-session + redisStore",
+    file: "sealed-session.ts",
+    env: { BENCH_STORE: "redis" },
+    skip: redisMissing,
+  },
+  {
+    id: "express-session-redis",
+    label: "express-session + connect-redis",
+    file: "express-session.ts",
+    env: { BENCH_STORE: "redis" },
+    skip: redisMissing,
+  },
 ];
 
 const ALL_SCENARIOS = ["read", "write"] as const;
@@ -86,11 +102,12 @@ interface Sample {
 async function main(): Promise<void> {
   const selected = SERVERS.filter((s) => s.id === BASELINE || !ONLY || ONLY.includes(s.id));
   const skipped: { id: string; reason: string }[] = [];
-  const active = selected.filter((s) => {
-    const reason = s.skip?.();
-    if (reason) skipped.push({ id: s.id, reason });
-    return !reason;
-  });
+  const active: ServerEntry[] = [];
+  for (const entry of selected) {
+    const reason = await entry.skip?.();
+    if (reason) skipped.push({ id: entry.id, reason });
+    else active.push(entry);
+  }
   const cpu = cpus();
   log(
     `node ${process.version}, ${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length}; ` +
@@ -311,6 +328,22 @@ function stop(server: Running): Promise<void> {
     });
     if (child.connected) child.disconnect();
     else child.kill("SIGTERM");
+  });
+}
+
+/** Why the Redis rows cannot run (REDIS_URL, default 127.0.0.1:6379, not answering), if so. */
+function redisMissing(): Promise<string | undefined> {
+  const url = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  const port = Number(url.port || 6379);
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname, port, timeout: 1000 });
+    const done = (reason: string | undefined) => {
+      socket.destroy();
+      resolve(reason);
+    };
+    socket.once("connect", () => done(undefined));
+    socket.once("timeout", () => done(`no Redis at ${url.host} (timeout)`));
+    socket.once("error", (error) => done(`no Redis at ${url.host} (${error.message})`));
   });
 }
 

@@ -4,6 +4,9 @@ import type { Server } from "node:http";
 /** The same secret for every server (≥ 32 characters, as iron requires). */
 export const PASSWORD = "9f1c2a7e4b8d0c3f6a5e2d1b7c9f0a8e4d3c2b1a";
 
+/** Redis for the store rows. */
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
 /** Session data every server keeps: one counter. */
 export interface Counter {
   count?: number;

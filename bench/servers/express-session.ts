@@ -1,8 +1,11 @@
-// express 5 + express-session with its defaults (MemoryStore, signed session-id cookie).
+// express 5 + express-session with its defaults (MemoryStore, signed session-id
+// cookie), or connect-redis on node-redis when BENCH_STORE=redis.
 import { createServer } from "node:http";
+import { RedisStore } from "connect-redis";
 import express from "express";
 import session from "express-session";
-import { PASSWORD, ready } from "./common.ts";
+import { createClient } from "redis";
+import { PASSWORD, REDIS_URL, ready } from "./common.ts";
 
 declare module "express-session" {
   interface SessionData {
@@ -10,8 +13,15 @@ declare module "express-session" {
   }
 }
 
+let store: session.Store | undefined;
+if (process.env.BENCH_STORE === "redis") {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  store = new RedisStore({ client, prefix: "express-session-bench:" });
+}
+
 const app = express();
-app.use(session({ secret: PASSWORD, resave: false, saveUninitialized: false }));
+app.use(session({ secret: PASSWORD, resave: false, saveUninitialized: false, ...(store ? { store } : {}) }));
 app.get("/read", (req, res) => {
   res.json({ count: req.session.count ?? 0 });
 });

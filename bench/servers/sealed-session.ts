@@ -1,9 +1,20 @@
-// This library with default options: useSession with { password } only.
+// This library with default options: useSession with { password } only
+// (plus `store: redisStore(...)` when BENCH_STORE=redis).
 import { createServer } from "node:http";
-import { eventHandler, HTTPError, type SessionConfig, toNodeListener, useSession } from "../../src/index.ts";
-import { type Counter, PASSWORD, ready } from "./common.ts";
+import {
+  eventHandler,
+  HTTPError,
+  redisStore,
+  type SessionConfig,
+  toNodeListener,
+  useSession,
+} from "../../src/index.ts";
+import { type Counter, PASSWORD, REDIS_URL, ready } from "./common.ts";
 
 const config: SessionConfig<Counter> = { password: PASSWORD };
+if (process.env.BENCH_STORE === "redis") {
+  config.store = redisStore({ url: REDIS_URL, prefix: "sealed-session-bench:" });
+}
 
 const handler = eventHandler(async (event) => {
   const path = event.url.pathname;
