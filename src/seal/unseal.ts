@@ -70,7 +70,13 @@ interface Verified {
   readonly rotated: boolean;
 }
 
-const verified = new WeakMap<PasswordSet, WeakMap<ResolvedSealOptions, LruCache<string, Verified>>>();
+/** A cache entry, keyed by the token's MAC (hashing 43 characters, not the whole token); the token must match. */
+interface Entry {
+  readonly token: string;
+  readonly verified: Verified;
+}
+
+const verified = new WeakMap<PasswordSet, WeakMap<ResolvedSealOptions, LruCache<string, Entry>>>();
 
 /**
  * {@link unseal} with an explicit backend and resolved options, reporting which
@@ -90,10 +96,11 @@ export async function unsealDetailed(
   if (token.length > (extra.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH)) throw formatError("token is too long");
   const set = toPasswordSet(password);
   const cache = verifiedCache(set, options);
-  const hit = cache.get(token);
-  if (hit) {
-    checkExpiration(hit.expiration, now, options);
-    return { ...hit, value: parseSafe(hit.text) };
+  const key = token.slice(-HMAC_LENGTH);
+  const hit = cache.get(key);
+  if (hit?.token === token) {
+    checkExpiration(hit.verified.expiration, now, options);
+    return { ...hit.verified, value: parseSafe(hit.verified.text) };
   }
 
   const parts = token.split("*");
@@ -133,7 +140,7 @@ export async function unsealDetailed(
         legacy,
         rotated: candidate !== set.primary,
       };
-      if (token.length <= VERIFIED_MAX_TOKEN) cache.set(token, result);
+      if (token.length <= VERIFIED_MAX_TOKEN) cache.set(key, { token, verified: result });
       return { ...result, value };
     }
   }
@@ -212,7 +219,7 @@ function parseOrThrow(text: string): unknown {
   }
 }
 
-function verifiedCache(set: PasswordSet, options: ResolvedSealOptions): LruCache<string, Verified> {
+function verifiedCache(set: PasswordSet, options: ResolvedSealOptions): LruCache<string, Entry> {
   let perSet = verified.get(set);
   if (!perSet) {
     perSet = new WeakMap();
