@@ -101,6 +101,18 @@ export function resolveCookieOptions(options: CookieOptions | undefined): Resolv
   if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > MAX_READABLE_CHUNKS) {
     configError(`cookie maxChunks must be an integer from 1 to ${MAX_READABLE_CHUNKS}`);
   }
+  if (o.priority !== undefined && !["low", "medium", "high"].includes(o.priority)) {
+    configError(
+      `cookie priority must be "low", "medium" or "high" (got ${JSON.stringify(String(o.priority).slice(0, 32))})`,
+    );
+  }
+  for (const flag of ["httpOnly", "partitioned"] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== "boolean") configError(`cookie ${flag} must be a boolean`);
+  }
+  if (o.secure !== undefined && typeof o.secure !== "boolean" && o.secure !== "auto") {
+    configError('cookie secure must be true, false or "auto"');
+  }
+  if (o.maxAge !== undefined && o.maxAge < 0) configError("cookie maxAge must not be negative");
   const maxTotalLength = o.maxTotalLength ?? DEFAULT_MAX_TOTAL_LENGTH;
   if (!Number.isInteger(maxTotalLength) || maxTotalLength < 100)
     configError("cookie maxTotalLength must be an integer ≥ 100");

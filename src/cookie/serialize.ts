@@ -15,7 +15,8 @@ export interface CookieWrite {
 export function cookieAttributes(o: ResolvedCookieOptions, write: CookieWrite): string {
   let out = `; Path=${o.path}`;
   if (o.domain) out += `; Domain=${o.domain}`;
-  const expires = o.expires?.getTime() ?? write.expires;
+  // A fixed cookie lifetime wins over the session's, and Expires says the same as Max-Age.
+  const expires = o.expires?.getTime() ?? (o.maxAge !== undefined ? Date.now() + o.maxAge * 1000 : write.expires);
   if (o.maxAge !== undefined) out += `; Max-Age=${Math.floor(o.maxAge)}`;
   else if (expires !== undefined) out += `; Max-Age=${Math.max(0, Math.floor((expires - Date.now()) / 1000))}`;
   if (expires !== undefined) out += `; Expires=${new Date(expires).toUTCString()}`;

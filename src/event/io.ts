@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import { setCookieName } from "../cookie/serialize.ts";
 import { configError } from "../errors.ts";
 import type { AnyEvent } from "./types.ts";
 
@@ -12,9 +13,11 @@ export interface EventIO {
   readonly context: Record<string, unknown>;
   /** False when the event has no response (then no cookie is written). */
   readonly canWrite: boolean;
-  getSetCookies(): string[];
-  /** Replaces the response's Set-Cookie list (and the error-response copy, if any). */
-  setSetCookies(cookies: string[]): void;
+  /**
+   * Replaces the Set-Cookie lines whose cookie name `isOwn` claims with `lines`,
+   * keeping every other line (and doing the same on an error-response copy).
+   */
+  replaceCookies(isOwn: (name: string) => boolean, lines: readonly string[]): void;
   /** True for https, false for http, undefined when unknown. */
   isSecure(): boolean | undefined;
   hostname(): string | undefined;
@@ -53,12 +56,11 @@ function buildIO(event: AnyEvent): EventIO {
       header: (name) => req.headers.get(name) ?? undefined,
       context: contextOf(event, req),
       canWrite: headers !== undefined,
-      getSetCookies: () => headers?.getSetCookie() ?? [],
-      setSetCookies(cookies) {
+      replaceCookies(isOwn, lines) {
         if (!headers) return;
-        replaceSetCookies(headers, cookies);
+        replaceInHeaders(headers, isOwn, lines);
         // h3 v2 sends errHeaders with error responses: keep the session there too.
-        if (errHeaders) replaceSetCookies(errHeaders, cookies);
+        if (errHeaders) replaceInHeaders(errHeaders, isOwn, lines);
       },
       isSecure: () => protocolOf(web.url ?? req.url),
       hostname: () => hostnameOf(web.url ?? req.url),
@@ -89,16 +91,14 @@ class NodeIO implements EventIO {
     return firstHeader(this.#req.headers, name);
   }
 
-  getSetCookies(): string[] {
-    const value = this.#res.getHeader("set-cookie");
-    return value === undefined ? [] : Array.isArray(value) ? [...value] : [String(value)];
-  }
-
-  setSetCookies(cookies: string[]): void {
+  replaceCookies(isOwn: (name: string) => boolean, lines: readonly string[]): void {
     const res = this.#res;
     if (res.headersSent) configError("cannot set the session cookie: the response headers were already sent");
-    if (cookies.length === 0) res.removeHeader("set-cookie");
-    else res.setHeader("set-cookie", cookies);
+    const value = res.getHeader("set-cookie");
+    const current = value === undefined ? [] : Array.isArray(value) ? value : [String(value)];
+    const next = mergeSetCookies(current, isOwn, lines);
+    if (next.length === 0) res.removeHeader("set-cookie");
+    else res.setHeader("set-cookie", next);
   }
 
   isSecure(): boolean {
@@ -130,9 +130,20 @@ export function nodeIsSecure(req: IncomingMessage): boolean {
   return Boolean((req.socket as { encrypted?: boolean } | undefined)?.encrypted);
 }
 
-function replaceSetCookies(headers: Headers, cookies: string[]): void {
+/** `current` without the lines `isOwn` claims, then `lines`. */
+export function mergeSetCookies(
+  current: readonly string[],
+  isOwn: (name: string) => boolean,
+  lines: readonly string[],
+): string[] {
+  return [...current.filter((line) => !isOwn(setCookieName(line))), ...lines];
+}
+
+/** Applies {@link mergeSetCookies} to a `Headers` object. */
+export function replaceInHeaders(headers: Headers, isOwn: (name: string) => boolean, lines: readonly string[]): void {
+  const next = mergeSetCookies(headers.getSetCookie(), isOwn, lines);
   headers.delete("set-cookie");
-  for (const cookie of cookies) headers.append("set-cookie", cookie);
+  for (const line of next) headers.append("set-cookie", line);
 }
 
 function contextOf(event: object, req?: object): Record<string, unknown> {

@@ -16,18 +16,17 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => Promis
 export function toNodeListener(handler: EventHandler): NodeListener {
   return async (req, res) => {
     const event = new NodeEvent(req, res);
-    let result: unknown;
+    // node:http ignores the listener's promise: nothing may reject out of here.
     try {
-      result = await handler(event);
+      const result = await handler(event);
+      if (res.writableEnded || res.headersSent) return;
+      if (result instanceof Response) await writeResponse(res, event, result);
+      else writeParts(res, event, toResponseParts(result, event.res.status, event.res.statusText), true);
     } catch (error) {
       reportError(error);
       if (!res.headersSent) writeParts(res, event, errorParts(error), false);
       else res.destroy();
-      return;
     }
-    if (res.writableEnded || res.headersSent) return;
-    if (result instanceof Response) return writeResponse(res, event, result);
-    writeParts(res, event, toResponseParts(result, event.res.status, event.res.statusText), true);
   };
 }
 

@@ -1,4 +1,4 @@
-import { type EventIO, kEventIO } from "./io.ts";
+import { type EventIO, kEventIO, replaceInHeaders } from "./io.ts";
 import type { EventResponse, HTTPEvent } from "./types.ts";
 
 /** An {@link HTTPEvent} over a web `Request`; cookies are staged on `res.headers`. */
@@ -17,11 +17,7 @@ export class WebEvent implements HTTPEvent {
       header: (name) => req.headers.get(name) ?? undefined,
       context,
       canWrite: true,
-      getSetCookies: () => headers.getSetCookie(),
-      setSetCookies(cookies) {
-        headers.delete("set-cookie");
-        for (const cookie of cookies) headers.append("set-cookie", cookie);
-      },
+      replaceCookies: (isOwn, lines) => replaceInHeaders(headers, isOwn, lines),
       isSecure: () => this.url.protocol === "https:",
       hostname: () => this.url.hostname,
     };

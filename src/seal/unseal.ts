@@ -97,8 +97,11 @@ export async function unsealDetailed(
   const set = toPasswordSet(password);
   const cache = verifiedCache(set, options);
   const key = token.slice(-HMAC_LENGTH);
+  const fallback = (extra.legacyFallback ?? true) && options.integrity.iterations !== 1;
   const hit = cache.get(key);
   if (hit?.token === token) {
+    // Verified once through the 1-iteration fallback: not acceptable to a caller that turned it off.
+    if (hit.verified.legacy && !fallback) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
     checkExpiration(hit.verified.expiration, now, options);
     return { ...hit.verified, value: parseSafe(hit.verified.text) };
   }
@@ -125,7 +128,6 @@ export async function unsealDetailed(
     throw new SessionError("ERR_SEAL_PASSWORD_ID", "no configured password matches the seal's password id");
   }
   const base = token.slice(0, token.length - macSalt.length - mac.length - 2);
-  const fallback = (extra.legacyFallback ?? true) && options.integrity.iterations !== 1;
   for (const iterations of fallback ? [options.integrity.iterations, 1] : [options.integrity.iterations]) {
     for (const candidate of candidates) {
       if (!(await macMatches(backend, candidate, macSalt, iterations, base, mac, options))) continue;

@@ -6,7 +6,7 @@ import { callStore } from "../store/call.ts";
 import { resolveConfig } from "./config.ts";
 import { deleteSessionCookie } from "./cookie-writer.ts";
 import { assertAlive } from "./lifetime.ts";
-import { loadState } from "./load.ts";
+import { loadState, readDetached } from "./load.ts";
 import { mergeInto, toPayload } from "./payload.ts";
 import { persist, sealState } from "./persist.ts";
 import { currentState, freshState, setState } from "./state.ts";
@@ -67,17 +67,21 @@ export async function clearSession<T extends object = SessionData>(
 ): Promise<void> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const io = eventIO(event);
+  // Swap in a fresh session before any await: calls issued after this one see
+  // the fresh session, calls issued before it get the old one, now dead.
+  const previous = currentState(io, resolved);
+  if (previous) previous.dead = true;
+  const fresh = freshState(resolved);
+  setState(io, resolved, fresh);
   if (resolved.store) {
-    const old = await loadState(io, resolved, event);
-    old.dead = true;
+    const old = previous ?? (await readDetached(io, resolved, event));
+    await old.ready;
     // A write still in flight (a non-atomic store's check-then-set) must land before the delete, not after it.
     await old.queue;
     if (old.stored) await callStore("delete", resolved.storeTimeout, () => resolved.store!.delete(old.session.id));
   }
-  const previous = currentState(io, resolved);
-  if (previous) previous.dead = true;
-  setState(io, resolved, freshState(resolved));
-  deleteSessionCookie(io, resolved);
+  // An update issued after the clear may already have written the new session.
+  if (fresh.isNew && currentState(io, resolved) === fresh) deleteSessionCookie(io, resolved);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { parse } from "cookie-es";
 import { CHUNK_MARKER, chunkCount, chunkName, readChunked, splitValue } from "../cookie/chunks.ts";
 import { MAX_COOKIE_BYTES, type ResolvedCookieOptions } from "../cookie/options.ts";
-import { cookieAttributes, deletionAttributes, setCookieName } from "../cookie/serialize.ts";
+import { cookieAttributes, deletionAttributes } from "../cookie/serialize.ts";
 import { SessionError } from "../errors.ts";
 import type { EventIO } from "../event/io.ts";
 import type { ResolvedConfig } from "./config.ts";
@@ -106,8 +106,7 @@ function replaceFamily(
   const deletion = deletionAttributes(options, secure);
   for (let i = used + 1; i <= held; i++) lines.push(`${chunkName(name, i)}=${deletion}`);
   writtenByName[name] = Math.max(used, held);
-  const others = io.getSetCookies().filter((line) => !belongsTo(setCookieName(line), name));
-  io.setSetCookies([...others, ...lines]);
+  io.replaceCookies((cookieName) => belongsTo(cookieName, name), lines);
 }
 
 /** True for the session's own cookie names: `name` and `name.<n>`. */
@@ -119,7 +118,8 @@ function belongsTo(cookieName: string, name: string): boolean {
 function resolveSecure(io: EventIO, config: ResolvedConfig, options: ResolvedCookieOptions): boolean {
   const https = io.isSecure();
   const local = isLocalhost(io.hostname());
-  if (options.secure === "auto") return !(https === false && local);
+  // Browsers drop SameSite=None without Secure, even on localhost.
+  if (options.secure === "auto") return options.sameSite === "none" || !(https === false && local);
   if (options.secure && https === false && !local) {
     warnOnce(
       config.source.onWarning,

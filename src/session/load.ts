@@ -13,21 +13,36 @@ import type { SessionData } from "./types.ts";
 
 /**
  * The request's session state, reading the incoming token once. Concurrent
- * callers share the same read (and so the same id); a state replaced by
- * `clear()` while they waited is never handed out.
+ * callers share the same read (and so the same id). A caller gets the state
+ * that was current when it called: if `clear()` replaced it meanwhile, the
+ * state comes back `dead` and its writes are dropped, because the clear was
+ * issued later and wins.
  */
 export async function loadState(io: EventIO, config: ResolvedConfig, event: AnyEvent): Promise<SessionState> {
   const existing = currentState(io, config);
   if (existing) {
     await existing.ready;
-    return currentState(io, config) ?? existing;
+    return existing;
   }
   const state = freshState(config);
   state.session.id = "";
   setState(io, config, state);
   state.ready = read(io, config, event, state);
   await state.ready;
-  return currentState(io, config) ?? state;
+  return state;
+}
+
+/**
+ * Reads the incoming session without making it the request's session (for
+ * `clear()` in store mode, which needs the old id to delete its record).
+ */
+export async function readDetached(io: EventIO, config: ResolvedConfig, event: AnyEvent): Promise<SessionState> {
+  const state = freshState(config);
+  state.session.id = "";
+  state.dead = true;
+  state.ready = read(io, config, event, state);
+  await state.ready;
+  return state;
 }
 
 async function read(io: EventIO, config: ResolvedConfig, event: AnyEvent, state: SessionState): Promise<void> {
@@ -43,7 +58,13 @@ async function read(io: EventIO, config: ResolvedConfig, event: AnyEvent, state:
   }
   if (cookie && (await restore(config, event, state, cookie))) {
     state.source = "cookie";
-    if (state.needsReseal || shouldSlide(state.session, config, Date.now())) await persist(io, config, state, event);
+    if (state.needsReseal || shouldSlide(state.session, config, Date.now())) {
+      // Best effort: a reseal that cannot be written (headers already sent, store
+      // hiccup) must not fail a read that succeeded.
+      await persist(io, config, state, event).catch((error: unknown) => {
+        if (error instanceof SessionError) report(config, event, error);
+      });
+    }
     return;
   }
   const fresh = freshState(config);
@@ -95,7 +116,12 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
 async function validate(config: ResolvedConfig, data: SessionData): Promise<SessionData> {
   const schema = config.source.schema;
   if (!schema) return data;
-  const result = await schema["~standard"].validate(data);
+  let result: Awaited<ReturnType<(typeof schema)["~standard"]["validate"]>>;
+  try {
+    result = await schema["~standard"].validate(data);
+  } catch (error) {
+    throw new SessionError("ERR_SESSION_SCHEMA", "the session schema threw while validating", { cause: error });
+  }
   if (result.issues) {
     throw new SessionError(
       "ERR_SESSION_SCHEMA",

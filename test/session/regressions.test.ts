@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import {
+  clearSession,
+  getSession,
+  memoryStore,
+  type SessionConfig,
+  unsealSession,
+  updateSession,
+  useSession,
+} from "../../src/index.ts";
+import { seal } from "../../src/seal/index.ts";
+
+const PW = "Vq8-zK2r!mW4xT9bLp0sY7nE3dH6jC1u";
+function ev(cookie?: string) {
+  const headers = new Headers();
+  if (cookie) headers.set("cookie", cookie);
+  return { req: new Request("https://example.com/", { headers }), res: { headers: new Headers() }, context: {} };
+}
+function cookieOf(e: ReturnType<typeof ev>, name = "h3") {
+  const line = e.res.headers.getSetCookie().find((l) => l.startsWith(`${name}=`));
+  return line?.split(";")[0];
+}
+
+describe("regressions found in review", () => {
+  it("an update issued BEFORE clear() must not survive the clear", async () => {
+    const config: SessionConfig = { password: PW };
+    const e1 = ev();
+    await updateSession(e1, config, { user: "ada" });
+    const e2 = ev(cookieOf(e1));
+    await getSession(e2, config);
+    const pending = updateSession(e2, config, { user: "mallory" }); // issued first
+    await clearSession(e2, config); // logout issued second
+    await pending;
+    expect((await getSession(e2, config)).data).toEqual({});
+    expect(e2.res.headers.getSetCookie().some((l) => l.startsWith("h3=Fe26"))).toBe(false);
+  });
+
+  it("store mode: an update issued right after clear() lands in the fresh session", async () => {
+    const config: SessionConfig = { password: PW, store: memoryStore() };
+    const e1 = ev();
+    await updateSession(e1, config, { user: "ada" });
+    const e2 = ev(cookieOf(e1));
+    await getSession(e2, config);
+    const cleared = clearSession(e2, config);
+    const updated = updateSession(e2, config, { theme: "dark" });
+    await Promise.all([cleared, updated]);
+    const s = await getSession(e2, config);
+    expect(s.data).toEqual({ theme: "dark" });
+    expect(e2.res.headers.getSetCookie().some((l) => l.startsWith("h3=Fe26"))).toBe(true);
+  });
+
+  it("verified-token cache ignores legacySealFallback:false across configs", async () => {
+    const legacy = await seal({ id: "x", createdAt: Date.now(), data: { user: "v1" } }, PW, { iterations: 1 });
+    const strict: SessionConfig = { password: PW, legacySealFallback: false };
+    const lenient: SessionConfig = { password: PW };
+    await expect(unsealSession(ev(), strict, legacy)).rejects.toMatchObject({ code: "ERR_SEAL_MAC" });
+    await unsealSession(ev(), lenient, legacy); // warms the shared cache
+    await expect(unsealSession(ev(), strict, legacy)).rejects.toMatchObject({ code: "ERR_SEAL_MAC" });
+  });
+
+  it("cookie.priority is not validated: attribute injection", async () => {
+    const config = { password: PW, cookie: { priority: "high; Domain=evil.example" } } as unknown as SessionConfig;
+    const e = ev();
+    await expect(updateSession(e, config, { a: 1 })).rejects.toMatchObject({ code: "ERR_CONFIG" });
+  });
+
+  it("h3 v2 errHeaders: cookies set there by other code are left alone", async () => {
+    const e = { ...ev(), res: { headers: new Headers(), errHeaders: new Headers() } };
+    e.res.errHeaders.append("set-cookie", "csrf=abc; Path=/");
+    await updateSession(e, { password: PW }, { a: 1 });
+    expect(e.res.errHeaders.getSetCookie().some((l) => l.startsWith("csrf="))).toBe(true);
+  });
+});
