@@ -1,9 +1,12 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as api from "../src/index.ts";
 import * as sealApi from "../src/seal/index.ts";
 
 const dist = new URL("../dist/index.js", import.meta.url);
+const root = fileURLToPath(new URL("..", import.meta.url));
 // `npm test` builds first; in CI a missing build is a failure, not a skip.
 if (process.env.CI && !existsSync(dist)) throw new Error("dist/ is missing: run `npm run build` before the tests");
 
@@ -63,6 +66,17 @@ describe("public surface", () => {
 });
 
 describe.runIf(existsSync(dist))("the built package in dist/", () => {
+  it("ships only dist/, the README, the license and package.json", () => {
+    const [pack] = JSON.parse(
+      execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" }),
+    ) as [{ files: { path: string }[] }];
+    const stray = pack.files
+      .map((f) => f.path)
+      .filter((path) => !/^(dist\/|README\.md$|LICENSE$|package\.json$)/.test(path));
+    expect(stray).toEqual([]);
+    expect(pack.files.some((f) => /\.test\.|^test\//.test(f.path))).toBe(false);
+  });
+
   it("exports the same names as the sources", async () => {
     const built = await import(dist.href);
     expect(Object.keys(built).sort()).toEqual(Object.keys(api).sort());
