@@ -147,9 +147,9 @@ function report(servers: Running[], samples: Map<string, Sample[]>, skipped: { i
   const summary = (id: string, scenario: Scenario) => {
     const list = samples.get(`${id}/${scenario}`) ?? [];
     return {
-      reqPerSec: mean(list.map((s) => s.reqPerSec)),
-      p99: mean(list.map((s) => s.p99)),
-      cpuPerReq: mean(list.map((s) => s.cpuPerReq)),
+      reqPerSec: round(mean(list.map((s) => s.reqPerSec))),
+      p99: round(mean(list.map((s) => s.p99))),
+      cpuPerReq: round(mean(list.map((s) => s.cpuPerReq))),
       rounds: list.map((s) => Math.round(s.reqPerSec)),
       non2xx: list.reduce((n, s) => n + s.non2xx, 0),
       errors: list.reduce((n, s) => n + s.errors, 0),
@@ -160,7 +160,7 @@ function report(servers: Running[], samples: Map<string, Sample[]>, skipped: { i
     const row = { id: server.entry.id, label: server.entry.label } as Record<string, unknown>;
     for (const scenario of SCENARIOS) {
       const s = summary(server.entry.id, scenario);
-      row[scenario] = { ...s, ratio: s.reqPerSec / base[scenario] };
+      row[scenario] = { ...s, ratio: round(s.reqPerSec / base[scenario], 4) };
     }
     row.writeSetsCookie = server.writeSetsCookie;
     row.readSetsCookie = server.readSetsCookie;
@@ -353,6 +353,10 @@ function markdownTable(header: string[], rows: string[][]): string {
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
   const rule = `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`;
   return [line(header), rule, ...rows.map(line)].join("\n");
+}
+
+function round(value: number, digits = 1): number {
+  return Number(value.toFixed(digits));
 }
 
 function mean(values: number[]): number {
