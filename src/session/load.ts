@@ -24,8 +24,7 @@ export async function loadState(io: EventIO, config: ResolvedConfig, event: AnyE
     await existing.ready;
     return existing;
   }
-  const state = freshState(config);
-  state.session.id = "";
+  const state = freshState(config, 0, "");
   setState(io, config, state);
   state.ready = read(io, config, event, state);
   await state.ready;
@@ -37,8 +36,7 @@ export async function loadState(io: EventIO, config: ResolvedConfig, event: AnyE
  * `clear()` in store mode, which needs the old id to delete its record).
  */
 export async function readDetached(io: EventIO, config: ResolvedConfig, event: AnyEvent): Promise<SessionState> {
-  const state = freshState(config);
-  state.session.id = "";
+  const state = freshState(config, 0, "");
   state.dead = true;
   state.ready = read(io, config, event, state);
   await state.ready;
@@ -67,9 +65,8 @@ async function read(io: EventIO, config: ResolvedConfig, event: AnyEvent, state:
     }
     return;
   }
-  const fresh = freshState(config);
-  state.session.id = fresh.session.id;
-  state.session.createdAt = fresh.session.createdAt;
+  state.session.id = config.generateId();
+  state.session.createdAt = Date.now();
   state.session.data = {};
 }
 

@@ -45,10 +45,13 @@ export function setState(io: EventIO, config: ResolvedConfig, state: SessionStat
   states(io).set(config.name, state);
 }
 
-/** A state for a brand-new session, not yet persisted. */
-export function freshState(config: ResolvedConfig, now = Date.now()): SessionState {
+/**
+ * A state for a brand-new session, not yet persisted. `id: ""` makes a
+ * placeholder to be filled by a read, without generating an id to discard.
+ */
+export function freshState(config: ResolvedConfig, now = Date.now(), id = config.generateId()): SessionState {
   return {
-    session: { id: config.generateId(), createdAt: now, data: {} },
+    session: { id, createdAt: now, data: {} },
     ready: Promise.resolve(),
     isNew: true,
     source: undefined,
