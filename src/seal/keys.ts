@@ -4,9 +4,11 @@ import { LruCache } from "./lru.ts";
 import type { ResolvedSealOptions } from "./options.ts";
 import type { NormalizedPassword, Secret } from "./password.ts";
 
-/** Derived keys kept per backend; 1024 entries cover many windows of many passwords. */
+/** Salts remembered per secret; 1024 cover many salt windows of many processes. */
 const KEY_CACHE_SIZE = 1024;
-const derived = new WeakMap<CryptoBackend, LruCache<string, MaybePromise<KeyHandle>>>();
+/** Per backend, per secret (few: they come from configuration), per salt (many: they come from tokens). */
+type SaltKeys = Map<string, MaybePromise<KeyHandle>>;
+const derived = new WeakMap<CryptoBackend, Map<string, LruCache<string, SaltKeys>>>();
 const imported = new WeakMap<CryptoBackend, WeakMap<Uint8Array, Map<KeyUse, MaybePromise<KeyHandle>>>>();
 
 /**
@@ -21,21 +23,32 @@ export function keyFor(
   use: KeyUse,
 ): MaybePromise<KeyHandle> {
   if (secret instanceof Uint8Array) return importedKey(backend, secret, use);
-  let cache = derived.get(backend);
-  if (!cache) {
-    cache = new LruCache(KEY_CACHE_SIZE);
-    derived.set(backend, cache);
+  // Nested maps: a hit hashes the salt once instead of building a long composite key.
+  let bySecret = derived.get(backend);
+  if (!bySecret) {
+    bySecret = new Map();
+    derived.set(backend, bySecret);
   }
-  const id = `${use}\0${iterations}\0${salt}\0${secret}`;
-  const hit = cache.get(id);
+  let bySalt = bySecret.get(secret);
+  if (!bySalt) {
+    bySalt = new LruCache(KEY_CACHE_SIZE);
+    bySecret.set(secret, bySalt);
+  }
+  let keys = bySalt.get(salt);
+  if (!keys) {
+    keys = new Map();
+    bySalt.set(salt, keys);
+  }
+  const id = iterations === 1 ? use : `${use}:${iterations}`;
+  const hit = keys.get(id);
   if (hit !== undefined) return hit;
   const key = backend.deriveKey(secret, salt, iterations, use);
-  cache.set(id, key);
+  keys.set(id, key);
   if (key instanceof Promise) {
-    const store = cache;
+    const entry = keys;
     key.then(
-      (value) => store.set(id, value),
-      () => store.delete(id),
+      (value) => entry.set(id, value),
+      () => entry.delete(id),
     );
   }
   return key;

@@ -42,12 +42,16 @@ export async function sealWith(
   assertPasswordLength(primary, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
   assertKeyLength(primary.encryption, ALGORITHMS[options.encryption.algorithm].keyBytes);
 
-  const keys = await sealingKeys(backend, primary, options, now);
+  // The node backend answers synchronously: await only what is really pending.
+  const pendingKeys = sealingKeys(backend, primary, options, now);
+  const keys = pendingKeys instanceof Promise ? await pendingKeys : pendingKeys;
   const iv = backend.randomBytes(ALGORITHMS[options.encryption.algorithm].ivBytes);
-  const encrypted = await backend.encrypt(options.encryption.algorithm, keys.encryptionKey, iv, utf8(text));
+  const pendingCipher = backend.encrypt(options.encryption.algorithm, keys.encryptionKey, iv, utf8(text));
+  const encrypted = pendingCipher instanceof Promise ? await pendingCipher : pendingCipher;
   const expiration = options.ttl ? String(now + options.ttl) : "";
   const base = `${MAC_PREFIX}*${primary.id}*${keys.encryptionSalt}*${base64url(iv)}*${base64url(encrypted)}*${expiration}`;
-  const mac = await backend.hmac(keys.integrityKey, base);
+  const pendingMac = backend.hmac(keys.integrityKey, base);
+  const mac = pendingMac instanceof Promise ? await pendingMac : pendingMac;
   return `${base}*${keys.integritySalt}*${mac}`;
 }
 

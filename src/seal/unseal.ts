@@ -1,5 +1,5 @@
 import { SessionError } from "../errors.ts";
-import type { CryptoBackend } from "./backend.ts";
+import type { CryptoBackend, MaybePromise } from "./backend.ts";
 import { constantTimeEqual, fromBase64url, fromUtf8, isBase64url, isHex } from "./encoding.ts";
 import { parseSafe } from "./json.ts";
 import { keyFor } from "./keys.ts";
@@ -130,10 +130,13 @@ export async function unsealDetailed(
   const base = token.slice(0, token.length - macSalt.length - mac.length - 2);
   for (const iterations of fallback ? [options.integrity.iterations, 1] : [options.integrity.iterations]) {
     for (const candidate of candidates) {
-      if (!(await macMatches(backend, candidate, macSalt, iterations, base, mac, options))) continue;
+      const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options);
+      const digest = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
+      if (digest === undefined || !constantTimeEqual(digest, mac)) continue;
       const legacy = iterations !== options.integrity.iterations;
       const encIterations = legacy ? 1 : options.encryption.iterations;
-      const text = await decrypt(backend, candidate, encSalt, encIterations, ivText, cipherText, options);
+      const pendingText = decrypt(backend, candidate, encSalt, encIterations, ivText, cipherText, options);
+      const text = pendingText instanceof Promise ? await pendingText : pendingText;
       const value = parseOrThrow(text);
       const result: Verified = {
         text,
@@ -143,7 +146,7 @@ export async function unsealDetailed(
         rotated: candidate !== set.primary,
       };
       if (token.length <= VERIFIED_MAX_TOKEN) cache.set(key, { token, verified: result });
-      return { ...result, value };
+      return { value, passwordId: result.passwordId, expiration, legacy, rotated: result.rotated };
     }
   }
   throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
@@ -178,23 +181,24 @@ function checkExpiration(expiration: number | undefined, now: number, options: R
   }
 }
 
-async function macMatches(
+/** The MAC this password gives the token, or undefined when it cannot apply. */
+function macDigest(
   backend: CryptoBackend,
   password: NormalizedPassword,
   salt: string,
   iterations: number,
   base: string,
-  mac: string,
   options: ResolvedSealOptions,
-): Promise<boolean> {
+): MaybePromise<string | undefined> {
   assertPasswordLength(password, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
   // A key-bytes password carries no salt; a salted token cannot be meant for it.
-  if (password.integrity instanceof Uint8Array !== (salt === "")) return false;
-  const key = await keyFor(backend, password.integrity, salt, iterations, "sha256");
-  return constantTimeEqual(await backend.hmac(key, base), mac);
+  if (password.integrity instanceof Uint8Array !== (salt === "")) return undefined;
+  const key = keyFor(backend, password.integrity, salt, iterations, "sha256");
+  return key instanceof Promise ? key.then((k) => backend.hmac(k, base)) : backend.hmac(key, base);
 }
 
-async function decrypt(
+/** Decrypts a verified payload; any failure is `ERR_SEAL_PAYLOAD`. */
+function decrypt(
   backend: CryptoBackend,
   password: NormalizedPassword,
   salt: string,
@@ -202,14 +206,21 @@ async function decrypt(
   ivText: string,
   cipherText: string,
   options: ResolvedSealOptions,
-): Promise<string> {
+): MaybePromise<string> {
   const algorithm = options.encryption.algorithm;
-  try {
-    const key = await keyFor(backend, password.encryption, salt, iterations, algorithm);
-    const plain = await backend.decrypt(algorithm, key, fromBase64url(ivText), fromBase64url(cipherText));
-    return fromUtf8(plain);
-  } catch (error) {
+  const fail = (error: unknown): never => {
     throw new SessionError("ERR_SEAL_PAYLOAD", "the seal's payload could not be decrypted", { cause: error });
+  };
+  try {
+    const key = keyFor(backend, password.encryption, salt, iterations, algorithm);
+    const open = (k: unknown): MaybePromise<string> => {
+      const plain = backend.decrypt(algorithm, k, fromBase64url(ivText), fromBase64url(cipherText));
+      return plain instanceof Promise ? plain.then(fromUtf8) : fromUtf8(plain);
+    };
+    const text = key instanceof Promise ? key.then(open) : open(key);
+    return text instanceof Promise ? text.catch(fail) : text;
+  } catch (error) {
+    return fail(error);
   }
 }
 
