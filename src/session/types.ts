@@ -21,6 +21,7 @@ export interface Session<T extends object = SessionData> {
 }
 
 /** A shallow patch, or a function that patches (or mutates) the data. */
+// biome-ignore lint/suspicious/noConfusingVoidType: an updater may mutate `data` and return nothing.
 export type SessionUpdate<T extends object = SessionData> = Partial<T> | ((data: T) => Partial<T> | undefined | void);
 
 /** Which diagnostic a warning is about; each is reported once per process. */

@@ -6,7 +6,6 @@ import {
   type SessionConfig,
   unsealSession,
   updateSession,
-  useSession,
 } from "../../src/index.ts";
 import { seal } from "../../src/seal/index.ts";
 
