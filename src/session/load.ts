@@ -5,6 +5,7 @@ import { unsealDetailed } from "../seal/unseal.ts";
 import { callStore } from "../store/call.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { readSessionCookie, requestCookies } from "./cookie-writer.ts";
+import { adoptIronSession, splitIronSessionMarker } from "./iron-session.ts";
 import { assertAlive, shouldSlide } from "./lifetime.ts";
 import { toPayload } from "./payload.ts";
 import { persist } from "./persist.ts";
@@ -74,13 +75,16 @@ async function read(io: EventIO, config: ResolvedConfig, event: AnyEvent, state:
 async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionState, token: string): Promise<boolean> {
   try {
     const now = Date.now();
-    const opened = await unsealDetailed(config.backend, token, config.password, config.seal, {
+    const { sealed, ironSession } = splitIronSessionMarker(token);
+    const opened = await unsealDetailed(config.backend, sealed, config.password, config.seal, {
       legacyFallback: config.legacyFallback,
     });
-    const payload = toPayload(opened.value, config.name);
+    const payload = ironSession ? adoptIronSession(opened.value, config, now) : toPayload(opened.value, config.name);
     assertAlive(payload, config, now);
     let data: SessionData = payload.data ?? {};
-    if (config.store) {
+    if (ironSession) {
+      state.stored = false;
+    } else if (config.store) {
       if (!payload.ref)
         throw new SessionError("ERR_SESSION_SHAPE", "a cookie session was presented to a store session");
       const record = await callStore("get", config.storeTimeout, () => config.store!.get(payload.id));
@@ -99,7 +103,7 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
     session.data = data;
     state.flash = payload.flash;
     state.isNew = false;
-    state.needsReseal = opened.legacy || opened.rotated;
+    state.needsReseal = opened.legacy || opened.rotated || ironSession;
     return true;
   } catch (error) {
     if (!(error instanceof SessionError) || error.code === "ERR_STORE_UNAVAILABLE" || error.code === "ERR_CONFIG")

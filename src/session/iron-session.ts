@@ -1,0 +1,28 @@
+import { SessionError } from "../errors.ts";
+import type { ResolvedConfig } from "./config.ts";
+import type { SealedPayload } from "./payload.ts";
+
+/**
+ * iron-session appends `~<major version>` to its seals. The marker sits
+ * outside the MAC, so it only tells us which shape to expect; it selects no
+ * key and no algorithm.
+ */
+const MARKER = /~\d{1,3}$/;
+
+/** The seal without iron-session's version marker, and whether it had one. */
+export function splitIronSessionMarker(token: string): { sealed: string; ironSession: boolean } {
+  const match = MARKER.exec(token);
+  return match ? { sealed: token.slice(0, match.index), ironSession: true } : { sealed: token, ironSession: false };
+}
+
+/**
+ * Adopts the data of an iron-session cookie (a bare object, sealed with the
+ * same password) as a new session of this library, so that users of an app
+ * that moves from iron-session stay signed in. The caller reseals it at once.
+ */
+export function adoptIronSession(value: unknown, config: ResolvedConfig, now: number): SealedPayload {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new SessionError("ERR_SESSION_SHAPE", "the iron-session cookie does not hold an object");
+  }
+  return { id: config.generateId(), createdAt: now, data: { ...(value as Record<string, unknown>) } };
+}

@@ -1,0 +1,63 @@
+import { getIronSession, sealData } from "iron-session";
+import { describe, expect, it, vi } from "vitest";
+import { getSession, memoryStore, type SessionConfig, toWebHandler, useSession } from "../../src/index.ts";
+import { CookieJar } from "../helpers/cookie-jar.ts";
+
+const password = "Is2!vB7-nQ4xT9mK1wR6cL3zH8sD5gJ0pF";
+type Data = { user?: string; visits?: number };
+
+/** An iron-session app (v9, fetch style) that signs a user in. */
+async function ironSessionSignIn(): Promise<string> {
+  const request = new Request("http://localhost/");
+  const response = new Response(null);
+  const session = await getIronSession<Data>(request, response, { password, cookieName: "app" });
+  session.user = "ada";
+  session.visits = 3;
+  await session.save();
+  const line = response.headers.getSetCookie()[0] ?? "";
+  return line.slice(0, line.indexOf(";"));
+}
+
+describe("moving from iron-session", () => {
+  it("keeps users signed in: the iron-session cookie becomes a session, resealed at once", async () => {
+    const cookie = await ironSessionSignIn();
+    expect(cookie).toMatch(/^app=Fe26\.2\*1\*.*~2$/);
+    const jar = new CookieJar();
+    jar.cookies.set("app", cookie.slice("app=".length));
+    const handler = toWebHandler(async (event) => {
+      const session = await useSession<Data>(event, { password, name: "app" });
+      return { id: session.id, data: session.data };
+    });
+    const first = await handler(new Request("http://localhost/", jar.init()));
+    const lines = jar.store(first);
+    const body = (await first.json()) as { id: string; data: Data };
+    expect(body.data).toEqual({ user: "ada", visits: 3 });
+    expect(lines).toHaveLength(1);
+    expect(jar.cookies.get("app")).not.toContain("~");
+    const second = await handler(new Request("http://localhost/", jar.init()));
+    expect(await second.json()).toEqual(body);
+    expect(second.headers.getSetCookie()).toEqual([]);
+  });
+
+  it("moves the data into a store when one is configured", async () => {
+    const store = memoryStore();
+    const sealed = await sealData({ user: "grace" }, { password });
+    const config: SessionConfig<Data> = { password, store };
+    const event = {
+      req: new Request("http://localhost/", { headers: { cookie: `h3=${sealed}` } }),
+      res: { headers: new Headers() },
+    };
+    const session = await getSession<Data>(event, config);
+    expect(session.data).toEqual({ user: "grace" });
+    expect((await store.get(session.id))?.data).toEqual({ user: "grace" });
+  });
+
+  it("refuses a tampered iron-session cookie like any other", async () => {
+    const sealed = await sealData({ user: "mallory" }, { password });
+    const onError = vi.fn();
+    const tampered = sealed.replace(/\*([^*]{4})([^*]*)~2$/, "*AAAA$2~2");
+    const event = { req: new Request("http://localhost/", { headers: { cookie: `h3=${tampered}` } }) };
+    expect((await getSession(event, { password, onError })).data).toEqual({});
+    expect(onError).toHaveBeenCalledWith("ERR_SEAL_MAC", expect.anything(), expect.anything());
+  });
+});
