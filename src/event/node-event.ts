@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
 import { type EventIO, firstHeader, kEventIO, nodeIO, nodeIsSecure } from "./io.ts";
 import type { EventResponse, HTTPEvent } from "./types.ts";
 
@@ -48,12 +47,31 @@ export class NodeEvent implements HTTPEvent {
       this.#req = new Request(this.url, {
         method: this.method,
         headers,
-        body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
+        body: hasBody ? bodyStream(req) : null,
         duplex: "half",
       } as RequestInit);
     }
     return this.#req;
   }
+}
+
+/**
+ * The request body as a web stream, pulled from the request's async iterator.
+ * Not `Readable.toWeb`: a static `node:stream` import in the package's entry
+ * breaks Worker bundles (esbuild cannot resolve it without `nodejs_compat`).
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  const chunks: AsyncIterator<Uint8Array | string> = req[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { value, done } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(typeof value === "string" ? new TextEncoder().encode(value) : new Uint8Array(value));
+    },
+    async cancel() {
+      await chunks.return?.();
+    },
+  });
 }
 
 class LazyResponse implements EventResponse {
