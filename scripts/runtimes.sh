@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the seal conformance suite (test/seal/conformance.ts) on every runtime
-# the package supports, through test/runtimes/run-conformance.ts:
+# Runs the seal conformance suite (test/seal/conformance.ts) and the session
+# conformance suite (test/runtimes/session-cases.ts: the public API through
+# toWebHandler and plain { req, res } events, memoryStore included) on every
+# runtime the package supports, through test/runtimes/run-conformance.ts:
 #
 #   node20   the system node, on the built dist/ (Node 20 cannot strip types)
 #   node22   Node 22 from .runtimes/, on the TypeScript sources
@@ -105,7 +107,7 @@ for name in "${selected[@]}"; do
 done
 
 echo
-echo "=== runtime matrix (platform backend chosen at load; every runtime also runs the WebCrypto backend)"
+echo "=== runtime matrix: seal + session suites (platform backend chosen at load; every runtime also runs the WebCrypto backend)"
 printf '%s\n' "${summary[@]}"
 echo "${total_passed} passed, ${total_failed} failed"
 [[ $total_failed -eq 0 ]]

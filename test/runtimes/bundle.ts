@@ -2,7 +2,8 @@
  * Builds the two conformance bundles that cannot run from the TypeScript
  * sources directly, into `<out>` (default `.runtimes/build`):
  *
- * - `worker.mjs`: the Worker of `worker.ts` with the seal sources bundled in,
+ * - `worker.mjs`: the Worker of `worker.ts` with the package sources bundled in
+ *   (platform `neutral`: any `node:` import in the entry's graph fails the build),
  *   for workerd (which does not strip types).
  * - `node-dist.mjs`: the command-line runner for Node 20 (no type stripping),
  *   with every `src/**.ts` import pointed at the emitted `dist/**.js` and left

@@ -1,11 +1,20 @@
 /**
- * Runs the seal conformance suite on whatever runtime loads this module, on
- * both backends: the platform's own choice (`{}`) and WebCrypto passed in
- * explicitly (`{ crypto: globalThis.crypto }`). No test-runner imports and no
- * runtime-specific APIs, so Node, Bun, Deno and workerd all run it unchanged.
+ * Runs the seal conformance suite (`test/seal/conformance.ts`) and the session
+ * conformance suite (`session-cases.ts`) on whatever runtime loads this
+ * module, on both backends: the platform's own choice (`{}`) and WebCrypto
+ * passed in explicitly (`{ crypto: globalThis.crypto }`). No test-runner
+ * imports and no runtime-specific APIs, so Node, Bun, Deno and workerd all
+ * run it unchanged.
  */
 import { platformBackend } from "../../src/seal/platform.ts";
-import { cases } from "../seal/conformance.ts";
+import { cases as sealCases } from "../seal/conformance.ts";
+import { sessionCases } from "./session-cases.ts";
+
+/** The suites, each a list of `{ name, run(options) }` taking the backend's options. */
+const suites: { name: string; cases: { name: string; run(options: { crypto?: Crypto }): Promise<void> }[] }[] = [
+  { name: "seal", cases: sealCases },
+  { name: "session", cases: sessionCases },
+];
 
 export interface ConformanceReport {
   readonly lines: string[];
@@ -13,7 +22,7 @@ export interface ConformanceReport {
   readonly failed: number;
 }
 
-/** Runs every case on both backends; `log` sees each line as it is produced. */
+/** Runs every case of every suite on both backends; `log` sees each line as it is produced. */
 export async function runConformance(log: (line: string) => void = () => {}): Promise<ConformanceReport> {
   const lines: string[] = [];
   const emit = (line: string) => {
@@ -29,16 +38,20 @@ export async function runConformance(log: (line: string) => void = () => {}): Pr
   ];
   let passed = 0;
   let failed = 0;
-  for (const { label, options } of backends) {
-    for (const testCase of cases) {
-      const started = Date.now();
-      try {
-        await testCase.run(options);
-        passed++;
-        emit(`ok   [${label}] ${testCase.name} (${Date.now() - started} ms)`);
-      } catch (error) {
-        failed++;
-        emit(`FAIL [${label}] ${testCase.name}: ${error instanceof Error ? error.message : String(error)}`);
+  for (const suite of suites) {
+    for (const { label, options } of backends) {
+      for (const testCase of suite.cases) {
+        const started = Date.now();
+        try {
+          await testCase.run(options);
+          passed++;
+          emit(`ok   [${suite.name}/${label}] ${testCase.name} (${Date.now() - started} ms)`);
+        } catch (error) {
+          failed++;
+          emit(
+            `FAIL [${suite.name}/${label}] ${testCase.name}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
       }
     }
   }

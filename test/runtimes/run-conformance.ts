@@ -1,5 +1,5 @@
 /**
- * Command-line entry of the portable seal conformance runner: prints one line
+ * Command-line entry of the portable seal and session conformance runner: prints one line
  * per case and backend, closes with `N passed, N failed`, and exits non-zero
  * on any failure.
  *

@@ -1,5 +1,5 @@
 /**
- * A Worker that runs the seal conformance suite on each request and answers
+ * A Worker that runs the seal and session conformance suites on each request and answers
  * with the report text: 200 when every case passed, 500 otherwise. Bundled by
  * `bundle.ts` and served by miniflare (workerd) from `workerd.ts`.
  */
