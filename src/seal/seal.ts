@@ -48,7 +48,8 @@ export async function sealWith(
   const iv = backend.randomBytes(ALGORITHMS[options.encryption.algorithm].ivBytes);
   const pendingCipher = backend.encrypt(options.encryption.algorithm, keys.encryptionKey, iv, utf8(text));
   const encrypted = pendingCipher instanceof Promise ? await pendingCipher : pendingCipher;
-  const expiration = options.ttl ? String(now + options.ttl) : "";
+  // The format holds whole milliseconds; a fractional ttl or offset would make a seal no one can read.
+  const expiration = options.ttl ? String(Math.ceil(now + options.ttl)) : "";
   const base = `${MAC_PREFIX}*${primary.id}*${keys.encryptionSalt}*${base64url(iv)}*${base64url(encrypted)}*${expiration}`;
   const pendingMac = backend.hmac(keys.integrityKey, base);
   const mac = pendingMac instanceof Promise ? await pendingMac : pendingMac;

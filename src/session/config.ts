@@ -76,7 +76,7 @@ export function resolveConfig(config: SessionConfig<object>): ResolvedConfig {
     legacyFallback: config.legacySealFallback ?? true,
     generateId: idGenerator(config),
     store: config.store,
-    storeTimeout: positive(config.storeTimeout, "storeTimeout") ?? DEFAULT_STORE_TIMEOUT_MS,
+    storeTimeout: timeout(config.storeTimeout) ?? DEFAULT_STORE_TIMEOUT_MS,
   };
   resolved.set(config, result);
   return result;
@@ -91,10 +91,14 @@ function headerNameOf(option: false | string | undefined, name: string): string 
   return option.toLowerCase();
 }
 
-function positive(value: number | undefined, field: string): number | undefined {
+/** setTimeout wraps delays past 2^31 − 1 ms to 1 ms, which would fail every store call at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function timeout(value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0)
-    configError(`${field} must be a positive number`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    configError(`storeTimeout must be a positive number of milliseconds, at most ${MAX_TIMER_MS}`);
+  }
   return value;
 }
 

@@ -1,4 +1,4 @@
-import { SessionError } from "../errors.ts";
+import { configError, SessionError } from "../errors.ts";
 import type { EventIO } from "../event/io.ts";
 import type { AnyEvent } from "../event/types.ts";
 import { sealWith } from "../seal/seal.ts";
@@ -53,7 +53,7 @@ export async function sealState(
   if (store) {
     const expires = expiresAt(session, config);
     const ttl = expires === undefined ? DEFAULT_STORE_TTL_SECONDS : Math.max(1, Math.ceil((expires - now) / 1000));
-    const user = config.source.userId?.(session.data);
+    const user = userOf(config, session.data);
     const record = { id: session.id, createdAt: session.createdAt, data: session.data, user };
     const mode = state.stored ? "update" : "create";
     const ok = await callStore("set", config.storeTimeout, () => store.set(session.id, record, ttl, mode));
@@ -72,4 +72,18 @@ export async function sealState(
     payload.data = session.data;
   }
   return sealWith(config.backend, payload, config.password, { ...config.seal, ttl: sealTtl(session, config, now) });
+}
+
+/**
+ * The user a session is tagged with. Anything but a string would be written
+ * into a record that no listing can match, so it fails fast; an empty string
+ * or null means "no user", like undefined.
+ */
+function userOf(config: ResolvedConfig, data: object): string | undefined {
+  const user: unknown = config.source.userId?.(data);
+  if (user === undefined || user === null || user === "") return undefined;
+  if (typeof user !== "string") {
+    configError(`config.userId must return a string or undefined, not ${typeof user}; convert ids with String()`);
+  }
+  return user;
 }

@@ -56,13 +56,15 @@ export interface SessionConfig<T extends object = SessionData> {
   schema?: StandardSchemaV1<unknown, T>;
   /** Keep data server-side; the cookie then carries only a sealed reference. */
   store?: SessionStore;
-  /** Limit for each store call in ms; past it the request fails with 503. Default 2000. */
+  /** Limit for each store call in ms (at most 2^31 − 1); past it the request fails with 503. Default 2000. */
   storeTimeout?: number;
   /**
    * Store mode: the user who owns a session, read from its data on every write.
    * Enables `listUserSessions` and `revokeUserSessions` ("log out everywhere").
+   * Return a string (convert numeric ids with `String()`); `undefined`, `null`
+   * or `""` leave the session untagged, and any other value fails the write.
    */
-  userId?(data: T): string | undefined;
+  userId?(data: T): string | null | undefined;
   /** Told why an incoming session was discarded (tampered, expired, foreign…). */
   onError?: (code: SessionErrorCode, event: AnyEvent, error: SessionError) => void;
   /** Told about likely mistakes, once per process each. Default: `console.warn`. */

@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   clearSession,
   getSession,
+  listUserSessions,
   memoryStore,
   type SessionConfig,
   unsealSession,
   updateSession,
 } from "../../src/index.ts";
-import { seal } from "../../src/seal/index.ts";
+import { seal, unseal } from "../../src/seal/index.ts";
 
 const PW = "Vq8-zK2r!mW4xT9bLp0sY7nE3dH6jC1u";
 function ev(cookie?: string) {
@@ -68,5 +69,43 @@ describe("regressions found in review", () => {
     e.res.errHeaders.append("set-cookie", "csrf=abc; Path=/");
     await updateSession(e, { password: PW }, { a: 1 });
     expect(e.res.errHeaders.getSetCookie().some((l) => l.startsWith("csrf="))).toBe(true);
+  });
+
+  it("a numeric userId() fails the update instead of writing a record no listing matches", async () => {
+    const store = memoryStore();
+    const config = { password: PW, store, userId: (d: { user?: unknown }) => d.user } as unknown as SessionConfig;
+    await expect(updateSession(ev(), config, { user: 42 })).rejects.toMatchObject({ code: "ERR_CONFIG" });
+    const e = ev();
+    await updateSession(e, config, { user: "42" });
+    expect((await listUserSessions(config, "42")).map((s) => s.data)).toEqual([{ user: "42" }]);
+  });
+
+  it("userId() returning null or an empty string leaves the session untagged", async () => {
+    const config = {
+      password: PW,
+      store: memoryStore(),
+      userId: (d: { user?: unknown }) => d.user,
+    } as unknown as SessionConfig;
+    for (const user of [null, ""]) {
+      const e = ev();
+      await updateSession(e, config, { user });
+      expect((await getSession(ev(cookieOf(e)), config)).data).toEqual({ user });
+    }
+  });
+
+  it("storeTimeout past setTimeout's range is refused, not wrapped to 1 ms", async () => {
+    const config: SessionConfig = { password: PW, store: memoryStore(), storeTimeout: 2 ** 31 };
+    await expect(getSession(ev(), config)).rejects.toMatchObject({ code: "ERR_CONFIG" });
+    await getSession(ev(), { password: PW, store: memoryStore(), storeTimeout: 2 ** 31 - 1 });
+  });
+
+  it("a fractional ttl or maxAge still writes a seal that unseals", async () => {
+    const token = await seal({ a: 1 }, PW, { ttl: 1500.5 });
+    expect(token.split("*")[5]).toMatch(/^\d+$/);
+    await expect(unseal(token, PW)).resolves.toEqual({ a: 1 });
+    const config: SessionConfig = { password: PW, maxAge: 60.0001 };
+    const e = ev();
+    await updateSession(e, config, { a: 1 });
+    expect((await getSession(ev(cookieOf(e)), config)).data).toEqual({ a: 1 });
   });
 });
