@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, isIP } from "node:net";
 import { getSession, type RedisStore, redisStore, toNodeListener } from "sealed-session";
 import { createRoutes } from "./routes.ts";
 import { demoConfig } from "./session.ts";
@@ -63,9 +63,35 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     server.once("error", reject);
     server.listen(options.port ?? 3000, options.host ?? "localhost", resolve);
   });
-  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
-  log(`sealed-session demo on ${url}${storeLabel ? `, sessions in ${storeLabel}` : ""}`);
+  const { url, everywhere } = listenUrl(options.host, server.address() as AddressInfo);
+  const where = everywhere ? ` (listening on every interface, ${everywhere})` : "";
+  log(`sealed-session demo on ${url}${where}${storeLabel ? `, sessions in ${storeLabel}` : ""}`);
   return { url, server, close: () => close(server, store) };
+}
+
+/**
+ * The URL a server listening on `address` answers at, for a browser: the host
+ * name it was given (`localhost` by default), the address itself for an IP
+ * (`http://127.0.0.1:3000`, `http://[::1]:3000`), and `localhost` for a
+ * wildcard address (0.0.0.0, ::), which then comes back as `everywhere`.
+ *
+ * @example
+ * listenUrl("127.0.0.1", { address: "127.0.0.1", port: 3000 }).url; // "http://127.0.0.1:3000"
+ */
+export function listenUrl(
+  host: string | undefined,
+  address: Pick<AddressInfo, "address" | "port">,
+): { url: string; everywhere: string | undefined } {
+  const wildcard = address.address === "0.0.0.0" || address.address === "::";
+  let name = host ?? "localhost";
+  if (wildcard) name = "localhost";
+  else if (isIP(name) !== 0) name = isIP(address.address) === 6 ? `[${address.address}]` : address.address;
+  return { url: `http://${name}:${address.port}`, everywhere: wildcard ? address.address : undefined };
+}
+
+/** A port number, 0 (any free port) to 65535; undefined when `text` is not one. */
+export function parsePort(text: string): number | undefined {
+  return /^\d{1,5}$/.test(text) && Number(text) <= 65_535 ? Number(text) : undefined;
 }
 
 async function close(server: Server, store: RedisStore | undefined): Promise<void> {

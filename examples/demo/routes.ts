@@ -26,7 +26,8 @@ export interface DemoRoutesOptions {
 /**
  * The demo's routes: one page, and a POST per form. Every POST answers
  * 303 See Other back to the page (post/redirect/get), so a reload never
- * resubmits a form and the page always shows the cookies the browser now holds.
+ * resubmits a form and the page always shows the cookies the browser now holds;
+ * a POST whose body is not a form answers 400.
  */
 export function createRoutes({ config, storeLabel }: DemoRoutesOptions): EventHandler {
   const cartLimit = config.store ? STORE_CART_LIMIT : COOKIE_CART_LIMIT;
@@ -76,7 +77,8 @@ export function createRoutes({ config, storeLabel }: DemoRoutesOptions): EventHa
     [
       "POST /sign-in",
       async (event) => {
-        const form = await event.req.formData();
+        const form = await readForm(event);
+        if (!form) return notAForm(event);
         const name = String(form.get("name") ?? "")
           .trim()
           .slice(0, 40);
@@ -94,9 +96,11 @@ export function createRoutes({ config, storeLabel }: DemoRoutesOptions): EventHa
     [
       "POST /counter",
       async (event) => {
+        const form = await readForm(event);
+        if (!form) return notAForm(event);
         const session = await signedIn(event);
         if (!session) return redirect("/");
-        const op = (await event.req.formData()).get("op");
+        const op = form.get("op");
         await session.update((data) => ({
           counter: op === "reset" ? 0 : (data.counter ?? 0) + (op === "dec" ? -1 : 1),
         }));
@@ -106,9 +110,11 @@ export function createRoutes({ config, storeLabel }: DemoRoutesOptions): EventHa
     [
       "POST /cart",
       async (event) => {
+        const form = await readForm(event);
+        if (!form) return notAForm(event);
         const session = await signedIn(event);
         if (!session) return redirect("/");
-        const wanted = Number((await event.req.formData()).get("add"));
+        const wanted = Number(form.get("add"));
         const cart = session.data.cart ?? [];
         if (wanted === 0) {
           await session.update({ cart: [] });
@@ -160,6 +166,27 @@ export function createRoutes({ config, storeLabel }: DemoRoutesOptions): EventHa
     event.res.status = 404;
     return '<!doctype html><title>Not found</title><p>Not found. <a href="/">Back to the demo</a></p>';
   });
+}
+
+/**
+ * The fields of a form post; undefined when the body is not a form (JSON, plain
+ * text, no body, a broken multipart body). The page's forms always send one,
+ * so anything else is a client's mistake, not a server error.
+ */
+async function readForm(event: HTTPEvent): Promise<FormData | undefined> {
+  const type = event.req.headers.get("content-type") ?? "";
+  if (!/^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i.test(type)) return undefined;
+  try {
+    return await event.req.formData();
+  } catch {
+    return undefined;
+  }
+}
+
+/** 400 Bad Request for a POST that is not a form, in the style of the 404 page. */
+function notAForm(event: HTTPEvent): string {
+  event.res.status = 400;
+  return '<!doctype html><title>Bad request</title><p>Bad request: this page expects a form (application/x-www-form-urlencoded or multipart/form-data). <a href="/">Back to the demo</a></p>';
 }
 
 function redirect(location: string): Response {

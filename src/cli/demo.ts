@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { type Command, EXIT, HELP_OPTION, parseOrUsage, parsePositiveInteger } from "./io.ts";
+import { SessionError } from "../errors.ts";
+import { type Command, EXIT, HELP_OPTION, parseOrUsage, parsePort, UsageError } from "./io.ts";
 
 const OPTIONS = {
   ...HELP_OPTION,
@@ -18,6 +19,8 @@ interface DemoModule {
     log(line: string): void;
   }): Promise<{ url: string; close(): Promise<void> }>;
 }
+
+const DEFAULT_PORT = 3000;
 
 /** Where the demo lives: built next to the CLI in a package, in examples/ in a source checkout. */
 const DEMO_LOCATIONS = ["../demo/app.js", "../../examples/demo/app.ts"];
@@ -40,7 +43,12 @@ Options:
   -h, --help         show this help
 
 Environment:
-  SESSION_SECRET     the password; without it a development password is generated`,
+  SESSION_SECRET     the password; without it a development password is generated
+  PORT               the port when --port is not given
+  REDIS_URL          the store when --store is not given
+
+Exit codes: 1 usage (a bad --port), 3 configuration (a bad PORT, a SESSION_SECRET
+under 32 characters), 4 the demo could not start (port in use, Redis unreachable).`,
 
   async run(args, io) {
     const { values } = parseOrUsage(() => parseArgs({ args: [...args], options: OPTIONS, strict: true }));
@@ -48,9 +56,7 @@ Environment:
       io.out(`${this.help}\n`);
       return EXIT.OK;
     }
-    const portText = values.port ?? (io.env.PORT || undefined);
-    const port =
-      portText === undefined || portText === "0" ? Number(portText ?? 3000) : parsePositiveInteger(portText, "--port");
+    const port = portOf(values.port, io.env.PORT);
     const demo = await loadDemo();
     if (!demo) {
       io.err("sealed-session demo: the demo app is not part of this installation\n");
@@ -66,6 +72,25 @@ Environment:
     return EXIT.OK;
   },
 };
+
+/**
+ * The port: --port (a mistake there is a usage error, exit code 1), else $PORT
+ * (a mistake there is a configuration error, exit code 3), else 3000.
+ */
+function portOf(flag: string | undefined, env: string | undefined): number {
+  if (flag !== undefined) {
+    const port = parsePort(flag);
+    if (port === undefined)
+      throw new UsageError(`--port must be a port number from 0 to 65535 (got ${JSON.stringify(flag)})`);
+    return port;
+  }
+  if (!env) return DEFAULT_PORT;
+  const port = parsePort(env);
+  if (port === undefined) {
+    throw new SessionError("ERR_CONFIG", `PORT must be a port number from 0 to 65535 (got ${JSON.stringify(env)})`);
+  }
+  return port;
+}
 
 async function loadDemo(): Promise<DemoModule | undefined> {
   for (const location of DEMO_LOCATIONS) {

@@ -25,6 +25,34 @@ export const ERROR_MEANINGS: Readonly<Record<SessionErrorCode, string>> = {
   ERR_STORE_MISSING: "the server-side record of this session is gone (revoked or expired)",
 };
 
+/**
+ * Codes of the `--json` failures that are not the library's: a mistake in how
+ * the command was called (exit code 1), and anything else (exit code 4).
+ */
+export const CLI_ERROR_MEANINGS = {
+  ERR_USAGE:
+    "the command was called wrongly: an unknown or malformed option, no token, or not one session cookie in the input; see --help",
+  ERR_FAILURE: "the command failed for another reason, such as standard input that could not be read",
+} as const;
+
+/** What `--json` prints for a failure: the same shape for every error, with the exit code's meaning. */
+export interface ErrorReport {
+  readonly ok: false;
+  readonly code: SessionErrorCode | keyof typeof CLI_ERROR_MEANINGS;
+  readonly message: string;
+  readonly meaning: string;
+}
+
+/** The `--json` report of an error a command threw. */
+export function errorReport(error: unknown): ErrorReport {
+  if (error instanceof SessionError) {
+    return { ok: false, code: error.code, message: error.message, meaning: ERROR_MEANINGS[error.code] };
+  }
+  const code = error instanceof UsageError ? "ERR_USAGE" : "ERR_FAILURE";
+  const message = error instanceof Error ? error.message : String(error);
+  return { ok: false, code, message, meaning: CLI_ERROR_MEANINGS[code] };
+}
+
 /** The exit code for an error a command threw. */
 export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof UsageError) return EXIT.USAGE;

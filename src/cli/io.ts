@@ -86,6 +86,11 @@ export function parseDuration(text: string, option: string): number {
   return seconds;
 }
 
+/** A TCP port number, 0 (any free port) to 65535; undefined when `text` is not one. */
+export function parsePort(text: string): number | undefined {
+  return /^\d{1,5}$/.test(text) && Number(text) <= 65_535 ? Number(text) : undefined;
+}
+
 /** A positive integer option. */
 export function parsePositiveInteger(text: string, option: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {

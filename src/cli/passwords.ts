@@ -11,7 +11,8 @@ export const PASSWORD_ENV = "SESSION_SECRET";
  * library's own shapes (`{ "id": "k2", "secret": "…" }` or a list for
  * rotation), which is how a password gets an id; anything else is the secret
  * itself. Length and shape are left to the library, so the CLI accepts exactly
- * what a server would.
+ * what a server would. No password, or one that starts like JSON but is not,
+ * is an `ERR_CONFIG` error (exit code 3).
  */
 export function readPasswords(
   flags: readonly string[] | undefined,
@@ -47,6 +48,11 @@ function parsePassword(text: string, source: string): PasswordInput {
     return JSON.parse(trimmed) as PasswordInput;
   } catch {
     // A typo in JSON would otherwise become a (wrong) literal secret and a baffling MAC error.
-    throw new UsageError(`${source} starts like JSON but does not parse as JSON`);
+    // No usable password is a configuration error (exit code 3), wherever it came from;
+    // the parser's message is left out, as it quotes the secret.
+    throw new SessionError(
+      "ERR_CONFIG",
+      `${source} starts like JSON but does not parse as JSON (a password with an id: {"id":"k1","secret":"…"})`,
+    );
   }
 }

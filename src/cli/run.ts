@@ -23,9 +23,9 @@ Environment:
 
 Exit codes:
   0  success
-  1  usage: unknown command or option, missing argument
+  1  usage: unknown command or option, missing or malformed argument
   2  token refused: malformed, tampered, wrong password, or expired
-  3  configuration: no password, or one the library refuses (under 32 characters)
+  3  configuration: no password, one that is not valid JSON or under 32 characters, a bad PORT
   4  other failure (the demo could not start, input could not be read)`;
 
 /**

@@ -1,18 +1,18 @@
 import { parseArgs } from "node:util";
-import { SessionError } from "../errors.ts";
 import { DEFAULT_ITERATIONS } from "../seal/options.ts";
 import type { PasswordInput } from "../seal/password.ts";
 import { type UnsealResult, unsealDetailed } from "../seal/unseal.ts";
 import { resolveConfig } from "../session/config.ts";
 import { assertAlive, expiresAt } from "../session/lifetime.ts";
 import { type SealedPayload, toPayload } from "../session/payload.ts";
-import { ERROR_MEANINGS, exitCodeFor } from "./explain.ts";
+import { errorReport, exitCodeFor } from "./explain.ts";
 import { formatInstant, json, table } from "./format.ts";
 import {
   argumentOrStdin,
   type CliIO,
   type Command,
   EXIT,
+  type ExitCode,
   HELP_OPTION,
   parseDuration,
   parseOrUsage,
@@ -53,39 +53,48 @@ Options:
   -n, --name NAME        the session's cookie name; also refuses tokens sealed for another name
       --max-age D        refuse sessions older than D (seconds, or 30m, 1h, 7d), as the server would
       --idle-timeout D   refuse sessions idle for longer than D
-      --json             print one JSON object (on failure too: { ok: false, code, meaning })
+      --json             print one JSON object, on every failure too:
+                         { ok: false, code, message, meaning }, code ERR_USAGE for a usage error
   -h, --help             show this help
 
 Exit codes: 0 opened, 1 usage, 2 refused (malformed, tampered, wrong password,
-expired), 3 no usable password.`,
+expired), 3 no usable password (none, not valid JSON, or too short), 4 other failure.`,
 
   async run(args, io) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true }),
-    );
-    if (values.help) {
-      io.out(`${this.help}\n`);
-      return EXIT.OK;
-    }
-    const input = await argumentOrStdin(positionals.join(" ") || undefined, io, "TOKEN");
-    const maxAge = values["max-age"] === undefined ? undefined : parseDuration(values["max-age"], "--max-age");
-    const idle =
-      values["idle-timeout"] === undefined ? undefined : parseDuration(values["idle-timeout"], "--idle-timeout");
-    const iterations =
-      values.iterations === undefined ? DEFAULT_ITERATIONS : parsePositiveInteger(values.iterations, "--iterations");
-    const token = pickToken(input, values.name);
-    const password = readPasswords(values.password, io.env);
+    // Decided before parsing, so that with --json even an unknown option is reported as JSON.
+    const end = args.indexOf("--");
+    const asJson = (end === -1 ? args : args.slice(0, end)).includes("--json");
     try {
-      const report = await open(token, password, { name: values.name, maxAge, idle, iterations, io });
-      io.out(`${values.json ? json({ ok: true, ...report }) : describe(report)}\n`);
-      return EXIT.OK;
+      return await unsealCommandLine(args, io, this.help);
     } catch (error) {
-      if (!values.json || !(error instanceof SessionError)) throw error;
-      io.out(`${json({ ok: false, code: error.code, message: error.message, meaning: ERROR_MEANINGS[error.code] })}\n`);
+      if (!asJson) throw error;
+      // Every failure, whatever its stage: one JSON object on stdout, the documented exit code.
+      io.out(`${json(errorReport(error))}\n`);
       return exitCodeFor(error);
     }
   },
 };
+
+async function unsealCommandLine(args: readonly string[], io: CliIO, help: string): Promise<ExitCode> {
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true }),
+  );
+  if (values.help) {
+    io.out(`${help}\n`);
+    return EXIT.OK;
+  }
+  const input = await argumentOrStdin(positionals.join(" ") || undefined, io, "TOKEN");
+  const maxAge = values["max-age"] === undefined ? undefined : parseDuration(values["max-age"], "--max-age");
+  const idle =
+    values["idle-timeout"] === undefined ? undefined : parseDuration(values["idle-timeout"], "--idle-timeout");
+  const iterations =
+    values.iterations === undefined ? DEFAULT_ITERATIONS : parsePositiveInteger(values.iterations, "--iterations");
+  const token = pickToken(input, values.name);
+  const password = readPasswords(values.password, io.env);
+  const report = await open(token, password, { name: values.name, maxAge, idle, iterations, io });
+  io.out(`${values.json ? json({ ok: true, ...report }) : describe(report)}\n`);
+  return EXIT.OK;
+}
 
 /** What `unseal` learned about a token. */
 interface UnsealReport {

@@ -74,6 +74,21 @@ describe("seal", () => {
     expect(short.err).toContain("at least 32 characters");
     expect(short.err).not.toContain("too-short");
   });
+
+  it("exits 3 when SESSION_SECRET or --password starts like JSON but is not JSON", async () => {
+    for (const [args, env] of [
+      [["seal", "{}"], { SESSION_SECRET: "[" }],
+      [["seal", "{}"], { SESSION_SECRET: '{"id":"k1","secret":"s3cr3t-but-not-json' }],
+      [["unseal", "Fe26.2*x"], { SESSION_SECRET: "[" }],
+      [["seal", "{}", "--password", "{oops"], {}],
+    ] as const) {
+      const result = await cli(args, { env });
+      expect(result.code, `${args.join(" ")} ${JSON.stringify(env)}`).toBe(3);
+      expect(result.err).toMatch(/ERR_CONFIG: (SESSION_SECRET|--password) starts like JSON but does not parse as JSON/);
+      expect(result.err.trim().split("\n")).toHaveLength(1);
+      expect(result.err).not.toContain("s3cr3t");
+    }
+  });
 });
 
 describe("unseal", () => {
@@ -165,5 +180,56 @@ describe("unseal", () => {
     const ambiguous = await cli(["unseal", `a=${await sealed(["{}"])}; b=${await sealed(["{}"])}`], { env });
     expect(ambiguous.code).toBe(1);
     expect(ambiguous.err).toContain("pick one with --name");
+  });
+});
+
+describe("unseal --json", () => {
+  /** Runs `unseal --json …` and checks that stdout is one JSON error object and stderr is empty. */
+  async function failure(args: string[], options: Parameters<typeof cli>[1]) {
+    const result = await cli(["unseal", "--json", ...args], options);
+    expect(result.err).toBe("");
+    const report = JSON.parse(result.out);
+    expect(Object.keys(report).sort()).toEqual(["code", "meaning", "message", "ok"]);
+    expect(report.ok).toBe(false);
+    expect(report.meaning).toEqual(expect.any(String));
+    return { code: result.code, report };
+  }
+
+  it("prints one JSON object when picking the token fails", async () => {
+    const token = await sealed(["{}"]);
+    const ambiguous = await failure([`a=${token}; b=${token}`], { env });
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.report).toMatchObject({ code: "ERR_USAGE", message: expect.stringContaining("--name") });
+
+    const none = await failure(["Cookie: theme=dark"], { env });
+    expect(none.code).toBe(1);
+    expect(none.report).toMatchObject({ code: "ERR_USAGE", message: expect.stringContaining("no session cookie") });
+
+    const missing = await failure([], { env, stdin: "h3=__chunked__2; h3.1=Fe26.2*abc" });
+    expect(missing.code).toBe(2);
+    expect(missing.report).toMatchObject({ code: "ERR_SEAL_FORMAT", message: expect.stringContaining("h3.2") });
+  });
+
+  it("prints one JSON object when reading the password fails", async () => {
+    const token = await sealed(["{}"]);
+    const none = await failure([token], { env: {} });
+    expect(none.code).toBe(3);
+    expect(none.report).toMatchObject({ code: "ERR_CONFIG", message: expect.stringContaining("no password") });
+
+    const badJson = await failure([token], { env: { SESSION_SECRET: "[" } });
+    expect(badJson.code).toBe(3);
+    expect(badJson.report).toMatchObject({ code: "ERR_CONFIG", message: expect.stringContaining("SESSION_SECRET") });
+
+    const short = await failure([token, "--password", "too-short"], { env: {} });
+    expect(short.code).toBe(3);
+    expect(short.report.code).toBe("ERR_CONFIG");
+  });
+
+  it("prints one JSON object for usage errors too", async () => {
+    for (const args of [["--bogus"], [], ["Fe26.2*x", "--max-age", "soon"], ["Fe26.2*x", "--iterations", "0"]]) {
+      const { code, report } = await failure(args, { env });
+      expect(code, args.join(" ")).toBe(1);
+      expect(report.code, args.join(" ")).toBe("ERR_USAGE");
+    }
   });
 });
