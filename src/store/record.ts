@@ -32,9 +32,15 @@ export function wholeSeconds(ttlSeconds: number | undefined): number | undefined
 /**
  * JSON text of a record. Values that do not survive JSON are refused
  * (`ERR_SEAL_VALUE`), exactly as in cookie mode, so a store never silently
- * drops part of a session.
+ * drops part of a session. A `user` that is not a string is refused
+ * (`ERR_CONFIG`): {@link decodeRecord} would reject the record, so writing it
+ * would lose the session and hide it from its user's listing.
  */
 export function encodeRecord(value: StoredSession, extra?: Record<string, unknown>): string {
+  const user: unknown = value.user;
+  if (user !== undefined && typeof user !== "string") {
+    configError(`a stored session's user must be a string or undefined, not ${user === null ? "null" : typeof user}`);
+  }
   const record: Record<string, unknown> = { id: value.id, createdAt: value.createdAt, data: value.data };
   if (value.user !== undefined && value.user !== "") record.user = value.user;
   if (extra) Object.assign(record, extra);

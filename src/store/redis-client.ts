@@ -11,7 +11,8 @@ export interface RedisClientLike {
   /** ioredis connection status (`"wait"`, `"connecting"`, `"ready"`, `"reconnecting"`, `"end"`…). */
   readonly status?: string;
   connect?(): Promise<void>;
-  once?(event: "ready", listener: () => void): unknown;
+  once?(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener?(event: string, listener: (...args: unknown[]) => void): unknown;
   quit?(): Promise<unknown>;
   disconnect?(): void;
 }
@@ -73,18 +74,66 @@ export async function createRedisClient(url: string, options: RedisConnectionOpt
   return client;
 }
 
+/** Statuses of an ioredis client whose connection attempt is still under way. */
+const CONNECTING = new Set(["wait", "connecting", "connect"]);
+/** Statuses of an ioredis client that is not connected and not trying right now. */
+const DOWN = new Set(["reconnecting", "close", "end"]);
+
 /**
- * Waits, once, for a client that is still making its first connection. A
- * lazy client is connected here; after its first `ready` nothing waits again,
- * so during a later outage commands fail fast instead of queueing.
+ * Waits for a client that is making its first connection (a lazy one is
+ * connected here). It settles either way: on `ready`; with
+ * `ERR_STORE_UNAVAILABLE` on `error`, `close` or `end`, at once when the
+ * client is already down (reconnecting, closed or ended), and after
+ * `timeoutMs` when the attempt hangs (a frozen server). The caller decides
+ * whether to wait again; after a first `ready` nothing should, so that during
+ * a later outage commands fail fast instead of queueing.
  */
-export function firstReady(client: RedisClientLike): Promise<void> {
-  if (client.status === "wait" && client.connect) return client.connect().catch(() => {});
-  if ((client.status === "connecting" || client.status === "connect") && client.once) {
-    const once = client.once.bind(client);
-    return new Promise((resolve) => once("ready", () => resolve()));
-  }
-  return Promise.resolve();
+export function firstReady(client: RedisClientLike, timeoutMs: number = DEFAULT_STORE_TIMEOUT_MS): Promise<void> {
+  const status = client.status;
+  if (status === undefined || status === "ready") return Promise.resolve();
+  if (DOWN.has(status)) return Promise.reject(unavailable(`the Redis client is ${status}`));
+  if (!CONNECTING.has(status)) return Promise.resolve(); // not an ioredis status we know: let the command decide
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const listeners: [string, (...args: unknown[]) => void][] = [];
+    const settle = (error?: SessionError) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const [event, listener] of listeners) client.removeListener?.(event, listener);
+      if (error) reject(error);
+      else resolve();
+    };
+    const timer = setTimeout(
+      () => settle(unavailable(`the Redis client was not ready within ${timeoutMs} ms (status ${client.status})`)),
+      timeoutMs,
+    );
+    const on = (event: string, listener: (...args: unknown[]) => void) => {
+      listeners.push([event, listener]);
+      client.once?.(event, listener);
+    };
+    if (client.once) {
+      on("ready", () => settle());
+      on("error", (error) => settle(unavailable("the Redis client failed to connect", error)));
+      on("close", () => settle(unavailable("the Redis connection closed before it was ready")));
+      on("end", () => settle(unavailable("the Redis client ended before it was ready")));
+    }
+    if (status === "wait" && client.connect) {
+      // With events, they report the outcome (connect() also rejects when another caller is already connecting).
+      client.connect().then(
+        () => settle(),
+        (error: unknown) => {
+          if (!client.once) settle(unavailable("the Redis client failed to connect", error));
+        },
+      );
+    } else if (!client.once) {
+      settle(); // nothing to wait on: let the command decide
+    }
+  });
+}
+
+function unavailable(message: string, cause?: unknown): SessionError {
+  return new SessionError("ERR_STORE_UNAVAILABLE", `session store: ${message}`, cause === undefined ? {} : { cause });
 }
 
 /** A Lua script run by hash, sent in full only when the server does not know it yet. */

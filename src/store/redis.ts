@@ -9,7 +9,7 @@ import {
   type RedisConnectionOptions,
   runScript,
 } from "./redis-client.ts";
-import type { SessionStore, StoredSession } from "./types.ts";
+import type { SessionStore } from "./types.ts";
 
 /** Default key prefix of {@link redisStore}. */
 export const DEFAULT_REDIS_PREFIX = "sealed-session:";
@@ -22,7 +22,7 @@ export interface RedisStoreOptions {
   url?: string;
   /** Options over {@link DEFAULT_REDIS_OPTIONS} for the client made from `url`. */
   redisOptions?: RedisConnectionOptions;
-  /** Prefix of every key: sessions at `prefix + id`, user indexes at `prefix + "user:" + user`. Default `"sealed-session:"`. */
+  /** Prefix of every key: sessions at `prefix + id`, user indexes (sorted sets) at `prefix + "user:" + user`. Default `"sealed-session:"`. */
   prefix?: string;
 }
 
@@ -35,48 +35,128 @@ export interface RedisStore extends SessionStore {
   close(): Promise<void>;
 }
 
-// Adds the session to its user's index and keeps the index alive at least as long as the session.
+/*
+ * The user index. `prefix + "user:" + user` is a sorted set of the user's
+ * session ids, each scored by the time its record expires (ms, server clock;
+ * +inf for a record without expiry). Every script that changes a record
+ * keeps it exact, atomically:
+ * - a write prunes members that have expired, adds or rescores the session,
+ *   and takes the id out of its previous owner's index when the owner changed;
+ * - a delete takes the id out of its owner's index (the record names it);
+ * - listing prunes expired members and those whose record is gone (evicted,
+ *   deleted behind the store's back) or names another user.
+ * The index key expires at its highest score (PEXPIREAT), so it never outlives
+ * its members; an index left empty is deleted by Redis.
+ *
+ * Scripts read the clock with TIME (Redis 5 or later replicates scripts by
+ * effects, which allows it), so the scores share the clock of the records'
+ * TTLs whatever the app servers' clocks say. Delete, touch and the owner change
+ * name the index of the user read from the record, a key computed in the
+ * script: on Redis Cluster the prefix's hash tag (see redisStore) keeps it in
+ * the session's slot.
+ */
 const INDEX_LUA = `
-local function index(set, id, ttl)
-  local existed = redis.call('EXISTS', set)
-  redis.call('SADD', set, id)
-  if ttl == 0 then redis.call('PERSIST', set) return end
-  local left = redis.call('TTL', set)
-  if existed == 0 or (left >= 0 and left < ttl) then redis.call('EXPIRE', set, ttl) end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function expire_with_members(index)
+  local top = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
+  if #top == 0 then return end
+  if top[2] == 'inf' then redis.call('PERSIST', index) else redis.call('PEXPIREAT', index, top[2]) end
+end
+local function prune(index, now)
+  redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. string.format('%.0f', now))
+end
+local function index(set, id, ttl, now)
+  prune(set, now)
+  local score = '+inf'
+  if ttl > 0 then score = string.format('%.0f', now + ttl * 1000) end
+  redis.call('ZADD', set, score, id)
+  expire_with_members(set)
+end
+local function unindex(set, id, now)
+  redis.call('ZREM', set, id)
+  prune(set, now)
+  expire_with_members(set)
+end
+local function owner(raw)
+  if not raw then return nil end
+  local ok, record = pcall(cjson.decode, raw)
+  if ok and type(record) == 'table' and type(record.user) == 'string' and record.user ~= '' then return record.user end
+  return nil
 end
 `;
 
-/** KEYS: session, user index. ARGV: record, ttl (0 = none), NX | XX, id. The condition and the index update are one step. */
+/**
+ * KEYS: session[, user index]. ARGV: record, ttl (0 = none), NX | XX, id, prefix.
+ * The condition, the write and the index updates are one step.
+ */
 const SET_SCRIPT = defineScript(`${INDEX_LUA}
 local ttl = tonumber(ARGV[2])
+local before = nil
+if ARGV[3] == 'XX' then before = owner(redis.call('GET', KEYS[1])) end
 local ok
 if ttl > 0 then ok = redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl, ARGV[3])
 else ok = redis.call('SET', KEYS[1], ARGV[1], ARGV[3]) end
 if not ok then return 0 end
-index(KEYS[2], ARGV[4], ttl)
+local now = now_ms()
+if before then
+  local old = ARGV[5] .. 'user:' .. before
+  if old ~= KEYS[2] then unindex(old, ARGV[4], now) end
+end
+if KEYS[2] then index(KEYS[2], ARGV[4], ttl, now) end
 return 1
 `);
 
-/** KEYS: session[, user index]. ARGV: ttl, id. */
+/** KEYS: session. ARGV: id, prefix. */
+const DELETE_SCRIPT = defineScript(`${INDEX_LUA}
+local user = owner(redis.call('GET', KEYS[1]))
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+if user then unindex(ARGV[2] .. 'user:' .. user, ARGV[1], now_ms()) end
+return 1
+`);
+
+/** KEYS: session. ARGV: ttl (0 = none), id, prefix. */
 const TOUCH_SCRIPT = defineScript(`${INDEX_LUA}
 local ttl = tonumber(ARGV[1])
-if redis.call('EXPIRE', KEYS[1], ttl) == 0 then return 0 end
-if KEYS[2] then index(KEYS[2], ARGV[2], ttl) end
+if ttl > 0 then
+  if redis.call('EXPIRE', KEYS[1], ttl) == 0 then return 0 end
+elseif redis.call('EXISTS', KEYS[1]) == 0 then return 0
+else redis.call('PERSIST', KEYS[1]) end
+local user = owner(redis.call('GET', KEYS[1]))
+if user then index(ARGV[3] .. 'user:' .. user, ARGV[2], ttl, now_ms()) end
 return 1
+`);
+
+/** KEYS: user index. ARGV: user, prefix. Prunes, then returns the ids whose record still names the user. */
+const LIST_SCRIPT = defineScript(`${INDEX_LUA}
+prune(KEYS[1], now_ms())
+local live = {}
+local gone = false
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if owner(redis.call('GET', ARGV[2] .. id)) == ARGV[1] then live[#live + 1] = id
+  else redis.call('ZREM', KEYS[1], id) gone = true end
+end
+if gone then expire_with_members(KEYS[1]) end
+return live
 `);
 
 /**
  * The store for more than one process or machine, on ioredis (an optional peer
- * dependency: `npm install ioredis`). Every write is one atomic command:
- * creation only if absent (`SET … NX`), updates only if present (`XX`), so a
+ * dependency: `npm install ioredis`; Redis 5 or later). Every write is one
+ * atomic script: creation only if absent (`SET … NX`), updates only if
+ * present (`XX`), together with the user index, so a
  * session deleted by a logout is never resurrected by a request that was
  * still running. A record lives as long as the session (the TTL comes from
  * `maxAge`/`idleTimeout`) and its TTL is renewed when an idle session slides.
  *
- * Sessions tagged with a user (`config.userId`) are indexed in a set per user;
- * members whose session is gone are pruned when the set is listed. On Redis
- * Cluster put a hash tag in the prefix (`"{sessions}:"`) so that a session and
- * its user index share a slot.
+ * Sessions tagged with a user (`config.userId`) are indexed in a sorted set
+ * per user, scored by each record's expiry: deleting, regenerating or
+ * re-tagging a session takes its id out at once, expired ids are pruned on
+ * every write and listing, and the index expires with its last member. On
+ * Redis Cluster put a hash tag in the prefix (`"{sessions}:"`) so that a
+ * session and its user index share a slot.
  *
  * @example
  * const store = redisStore({ url: process.env.REDIS_URL!, prefix: "myapp:sess:" });
@@ -96,6 +176,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   let client = options.client;
   let creating: Promise<RedisClientLike> | undefined;
   let startup: Promise<void> | undefined;
+  /** Set once the client has been ready: after that nothing waits, so during an outage calls fail fast. */
+  let started = false;
   const key = (id: string) => prefix + id;
   const userKey = (user: string) => `${prefix}user:${user}`;
 
@@ -104,62 +186,53 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       creating ??= createRedisClient(url as string, redisOptions);
       client = await creating;
     }
-    if (client.status !== undefined && client.status !== "ready") {
-      startup ??= firstReady(client);
-      await startup;
+    if (!started) {
+      if (client.status === undefined || client.status === "ready") {
+        started = true;
+      } else {
+        // Shared by concurrent first calls; a failure is not cached, so the next call tries again.
+        startup ??= firstReady(client).then(
+          () => {
+            started = true;
+          },
+          (error: unknown) => {
+            startup = undefined;
+            throw error;
+          },
+        );
+        await startup;
+      }
     }
     return client;
-  }
-
-  async function read(id: string): Promise<StoredSession | undefined> {
-    assertStoreId(id);
-    const raw = await (await redis()).call("GET", key(id));
-    return raw === null ? undefined : decodeRecord(raw, id);
   }
 
   return {
     name: "redis",
     prefix,
-    get: read,
+    async get(id) {
+      assertStoreId(id);
+      const raw = await (await redis()).call("GET", key(id));
+      return raw === null ? undefined : decodeRecord(raw, id);
+    },
     async set(id, value, ttlSeconds, mode) {
       assertStoreId(id);
       const json = encodeRecord({ ...value, id });
       const ttl = wholeSeconds(ttlSeconds) ?? 0;
-      const condition = mode === "create" ? "NX" : "XX";
-      const redisClient = await redis();
-      if (value.user !== undefined && value.user !== "") {
-        const reply = await runScript(
-          redisClient,
-          SET_SCRIPT,
-          [key(id), userKey(value.user)],
-          [json, ttl, condition, id],
-        );
-        return reply === 1;
-      }
-      const expiry = ttl > 0 ? ["EX", ttl] : [];
-      return (await redisClient.call("SET", key(id), json, ...expiry, condition)) === "OK";
+      const keys = value.user === undefined || value.user === "" ? [key(id)] : [key(id), userKey(value.user)];
+      const args = [json, ttl, mode === "create" ? "NX" : "XX", id, prefix];
+      return (await runScript(await redis(), SET_SCRIPT, keys, args)) === 1;
     },
     async delete(id) {
       assertStoreId(id);
-      return (await (await redis()).call("DEL", key(id))) === 1;
+      return (await runScript(await redis(), DELETE_SCRIPT, [key(id)], [id, prefix])) === 1;
     },
     async touch(id, ttlSeconds) {
-      const record = await read(id);
-      if (!record) return false;
-      const keys = record.user === undefined ? [key(id)] : [key(id), userKey(record.user)];
-      return (await runScript(await redis(), TOUCH_SCRIPT, keys, [wholeSeconds(ttlSeconds) ?? 0, id])) === 1;
+      assertStoreId(id);
+      const ttl = wholeSeconds(ttlSeconds) ?? 0;
+      return (await runScript(await redis(), TOUCH_SCRIPT, [key(id)], [ttl, id, prefix])) === 1;
     },
     async listByUser(user) {
-      const redisClient = await redis();
-      const ids = (await redisClient.call("SMEMBERS", userKey(user))) as string[];
-      if (ids.length === 0) return [];
-      const values = (await redisClient.call("MGET", ...ids.map(key))) as (string | null)[];
-      const live: string[] = [];
-      const stale: string[] = [];
-      for (const [i, id] of ids.entries()) (decodeRecord(values[i], id)?.user === user ? live : stale).push(id);
-      // Members whose session expired, was deleted or changed hands are pruned here, not on every delete.
-      if (stale.length > 0) await redisClient.call("SREM", userKey(user), ...stale);
-      return live;
+      return (await runScript(await redis(), LIST_SCRIPT, [userKey(user)], [user, prefix])) as string[];
     },
     async close() {
       if (options.client || !creating) return;

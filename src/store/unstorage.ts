@@ -43,12 +43,17 @@ interface Entry {
  * understand (Redis, KV stores) and is also written into the record, so that
  * drivers that ignore it (memory, fs) still never return an expired session.
  *
- * Limits, because unstorage has no conditional write: create-if-absent and
- * update-if-present are a read followed by a write, so they are **not atomic**.
- * A logout that lands between a slow request's check and its write can be
- * undone by that write. Use {@link redisStore} where that race matters (many
- * processes, "log out everywhere"). Listing a user's sessions lists keys
- * (`getKeys`), which on some drivers scans the whole namespace.
+ * Limits, because unstorage has no conditional write: create-if-absent,
+ * update-if-present and `touch` are a read followed by a write, so they are
+ * **not atomic**. A logout that lands between a slow request's check and its
+ * write can be undone by that write. Use {@link redisStore} where that race
+ * matters (many processes, "log out everywhere"). Listing a user's sessions
+ * lists keys (`getKeys`), which on some drivers scans the whole namespace.
+ *
+ * A user index entry is removed with its record: on delete, when an expired
+ * record is noticed, and when a write changes the record's user. Entries of
+ * records that expire unnoticed go with their ttl on drivers that expire keys,
+ * and when the user's sessions are next listed on the others.
  *
  * @example
  * import { createStorage } from "unstorage";
@@ -75,6 +80,7 @@ export function unstorageStore(storage: UnstorageLike, options: UnstorageStoreOp
     const expiresAt = typeof record.expiresAt === "number" ? record.expiresAt : null;
     if (expiresAt !== null && expiresAt <= now()) {
       await storage.removeItem(sessionKey(id));
+      if (record.user !== undefined) await storage.removeItem(indexKey(record.user, id));
       return undefined;
     }
     const { id: _, createdAt, data, user } = record;
@@ -101,6 +107,9 @@ export function unstorageStore(storage: UnstorageLike, options: UnstorageStoreOp
       const existing = await read(id);
       if (mode === "create" ? existing : !existing) return false;
       await write({ ...value, id }, ttlSeconds);
+      const before = existing?.record.user;
+      const after = value.user === "" ? undefined : value.user;
+      if (before !== undefined && before !== after) await storage.removeItem(indexKey(before, id));
       return true;
     },
     async delete(id) {
@@ -111,6 +120,13 @@ export function unstorageStore(storage: UnstorageLike, options: UnstorageStoreOp
       return existing !== undefined;
     },
     async touch(id, ttlSeconds) {
+      // unstorage has no "expire" and no conditional write, so a touch rewrites
+      // the record it just read. The read is the last step before the write:
+      // checking again would leave the same window (one round trip and the
+      // write) at the cost of a request. What remains: a delete (logout,
+      // revocation) or an update that lands between this read and the write
+      // is undone by it; the deleted record comes back until its ttl ends.
+      // Use redisStore, whose touch is one atomic script, where that matters.
       const existing = await read(id);
       if (!existing) return false;
       await write(existing.record, ttlSeconds);

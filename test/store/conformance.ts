@@ -102,6 +102,31 @@ export function testStore(name: string, makeStore: () => StoreHarness | Promise<
       }
     });
 
+    it("refuses a user that is not a string (ERR_CONFIG) and writes nothing", async () => {
+      for (const user of [42, null, { id: "ada" }, ["ada"]]) {
+        const id = newId();
+        const bad = { ...record(id), user } as unknown as StoredSession;
+        await expect(store.set(id, bad, 60, "create")).rejects.toSatisfy((e) => isSessionError(e, "ERR_CONFIG"));
+        expect(await store.get(id)).toBeUndefined();
+        // The update path refuses it too and leaves the record as it was.
+        await store.set(id, record(id, { v: 1 }, "ada"), 60, "create");
+        await expect(store.set(id, bad, 60, "update")).rejects.toSatisfy((e) => isSessionError(e, "ERR_CONFIG"));
+        expect(await store.get(id)).toEqual(record(id, { v: 1 }, "ada"));
+      }
+    });
+
+    it("touch after a delete returns false and brings back neither the record nor its listing", async () => {
+      if (!store.touch) return;
+      const user = `touch-${newId()}`;
+      const id = newId();
+      await store.set(id, record(id, { v: 1 }, user), 60, "create");
+      expect(await store.delete(id)).toBe(true);
+      expect(await store.touch(id, 60)).toBe(false);
+      expect(await store.get(id)).toBeUndefined();
+      if (store.listByUser) expect(await store.listByUser(user)).toEqual([]);
+      expect(await store.set(id, record(id, { v: 2 }, user), 60, "update")).toBe(false);
+    });
+
     it("expires records after their ttl; touch extends it; no ttl means no expiry", async () => {
       const [short, touched, forever] = [newId(), newId(), newId()];
       await store.set(short, record(short, {}, "ttl-user"), 1, "create");

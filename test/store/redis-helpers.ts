@@ -115,9 +115,12 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/** Starts `redis-server --port <free> --save "" --appendonly no --dir <dir>`; resolves once it answers PING. */
-export async function startPrivateRedis(dir: string): Promise<PrivateRedis> {
-  const port = await freePort();
+/**
+ * Starts `redis-server --port <port> --save "" --appendonly no --dir <dir>` on
+ * `port` (default: a free one); resolves once it answers PING.
+ */
+export async function startPrivateRedis(dir: string, port?: number): Promise<PrivateRedis> {
+  port ??= await freePort();
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
   const launch = async () => {
     const child = spawn("redis-server", args, { stdio: "ignore" });

@@ -3,11 +3,14 @@ import { createStorage } from "unstorage";
 import redisDriver from "unstorage/drivers/redis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  clearSession,
   DEFAULT_REDIS_OPTIONS,
   eventHandler,
   getSession,
+  listUserSessions,
   type RedisStore,
   redisStore,
+  regenerateSession,
   type SessionConfig,
   toWebHandler,
   unstorageStore,
@@ -30,6 +33,11 @@ describe.skipIf(!url)("on a real Redis", () => {
   afterAll(async () => {
     await admin?.quit();
   });
+  /** Redis's clock in ms: index scores are on it. */
+  const serverMs = async () => {
+    const [seconds, micros] = await admin.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  };
 
   testStore("redis", () => {
     const prefix = uniquePrefix("conformance");
@@ -75,7 +83,7 @@ describe.skipIf(!url)("on a real Redis", () => {
         user: "ada",
       });
       expect(await admin.ttl(prefix + id)).toBeGreaterThan(3590);
-      expect(await admin.sismember(`${prefix}user:ada`, id)).toBe(1);
+      expect(await admin.zscore(`${prefix}user:ada`, id)).not.toBeNull();
       expect(await admin.ttl(`${prefix}user:ada`)).toBeGreaterThanOrEqual(await admin.ttl(prefix + id));
     });
 
@@ -99,7 +107,8 @@ describe.skipIf(!url)("on a real Redis", () => {
     });
 
     it("prunes index members whose session is gone when listing", async () => {
-      await admin.sadd(`${prefix}user:zoe`, "gone-1", "gone-2");
+      const later = (await serverMs()) + 60_000;
+      await admin.zadd(`${prefix}user:zoe`, later, "gone-1", later, "gone-2");
       expect(await store.listByUser("zoe")).toEqual([]);
       expect(await admin.exists(`${prefix}user:zoe`)).toBe(0);
     });
@@ -125,6 +134,113 @@ describe.skipIf(!url)("on a real Redis", () => {
       expect(() => redisStore({ url: redisUrl, client: admin })).toThrow(
         expect.objectContaining({ code: "ERR_CONFIG" }),
       );
+    });
+  });
+
+  describe("redisStore user index", () => {
+    const prefix = uniquePrefix("index");
+    let store: RedisStore;
+    beforeAll(() => {
+      store = redisStore({ url: redisUrl, prefix });
+    });
+    afterAll(async () => {
+      await deleteKeys(admin, prefix);
+      await store.close();
+    });
+    const index = (user: string) => `${prefix}user:${user}`;
+    /** The ids in a user's index, whatever the key's type, sorted. */
+    const members = async (user: string): Promise<string[]> => {
+      const type = await admin.type(index(user));
+      const ids =
+        type === "zset"
+          ? await admin.zrange(index(user), 0, -1)
+          : type === "set"
+            ? await admin.smembers(index(user))
+            : [];
+      return ids.sort();
+    };
+    const record = (id: string, user?: string) => ({ id, createdAt: 1, data: {}, ...(user ? { user } : {}) });
+
+    it("deleting or regenerating a session takes its id out of the user's index; the last one leaves no index", async () => {
+      const config: SessionConfig<{ user?: string }> = { password, store, maxAge: 3600, userId: (data) => data.user };
+      const app = toWebHandler(
+        eventHandler(async (event) => {
+          if (event.url.pathname === "/sign-in") return (await updateSession(event, config, { user: "ivy" })).id;
+          if (event.url.pathname === "/regenerate") return (await regenerateSession(event, config)).id;
+          await clearSession(event, config);
+          return "";
+        }),
+      );
+      const send = async (jar: CookieJar, path: string) => {
+        const response = await app(new Request(`http://localhost${path}`, jar.init()));
+        jar.store(response);
+        return response.text();
+      };
+      const [phone, laptop] = [new CookieJar(), new CookieJar()];
+      const first = await send(phone, "/sign-in");
+      const other = await send(laptop, "/sign-in");
+      expect(await members("ivy")).toEqual([first, other].sort());
+
+      const moved = await send(phone, "/regenerate");
+      expect(await members("ivy")).toEqual([moved, other].sort());
+      await send(laptop, "/logout");
+      expect(await members("ivy")).toEqual([moved]);
+      await send(phone, "/logout");
+      expect(await admin.exists(index("ivy"))).toBe(0);
+      expect(await listUserSessions(config, "ivy")).toEqual([]);
+    });
+
+    it("scores each id by its record's expiry; the index expires with its latest member", async () => {
+      const near = (actual: number | string | null, expected: number) =>
+        expect(Math.abs(Number(actual) - expected)).toBeLessThan(2000);
+      const [long, short, forever] = ["idx-long", "idx-short", "idx-forever"];
+      const t = await serverMs();
+      await store.set(long, record(long, "uma"), 3600, "create");
+      await store.set(short, record(short, "uma"), 30, "create");
+      expect(await admin.type(index("uma"))).toBe("zset");
+      near(await admin.zscore(index("uma"), long), t + 3_600_000);
+      near(await admin.zscore(index("uma"), short), t + 30_000);
+      near(await admin.pttl(index("uma")), 3_600_000);
+
+      // The long-lived session goes: the index now ends with the short one, not an hour later.
+      await store.delete(long);
+      expect(await members("uma")).toEqual([short]);
+      near(await admin.pttl(index("uma")), 30_000);
+
+      expect(await store.touch(short, 120)).toBe(true);
+      near(await admin.zscore(index("uma"), short), t + 120_000);
+      near(await admin.pttl(index("uma")), 120_000);
+
+      // A record without expiry keeps the index without expiry, until it goes.
+      await store.set(forever, record(forever, "uma"), undefined, "create");
+      expect(await admin.zscore(index("uma"), forever)).toBe("inf");
+      expect(await admin.pttl(index("uma"))).toBe(-1);
+      await store.delete(forever);
+      near(await admin.pttl(index("uma")), 120_000);
+    });
+
+    it("prunes expired ids on every write and on listing; listing never returns them", async () => {
+      const past = (await serverMs()) - 1000;
+      const [live, other] = ["prune-live", "prune-other"];
+      await store.set(live, record(live, "vic"), 60, "create");
+      await admin.zadd(index("vic"), past, "expired-1");
+      await store.set(other, record(other, "vic"), 60, "create");
+      expect(await members("vic")).toEqual([live, other].sort());
+
+      await admin.zadd(index("vic"), past, "expired-2");
+      expect((await store.listByUser("vic")).sort()).toEqual([live, other].sort());
+      expect(await members("vic")).toEqual([live, other].sort());
+    });
+
+    it("a change of owner moves the id to the new owner's index; dropping the user takes it out", async () => {
+      const id = "owner-change";
+      await store.set(id, record(id, "walt"), 60, "create");
+      await store.set(id, record(id, "xena"), 60, "update");
+      expect(await admin.exists(index("walt"))).toBe(0);
+      expect(await members("xena")).toEqual([id]);
+      await store.set(id, record(id), 60, "update");
+      expect(await admin.exists(index("xena"))).toBe(0);
+      expect(await store.get(id)).toEqual(record(id));
     });
   });
 

@@ -37,6 +37,28 @@ describe("unstorageStore", () => {
     expect(await store.get("s2")).toBeUndefined();
   });
 
+  it("an expired record noticed on read takes its index entry with it (drivers that ignore the ttl)", async () => {
+    const storage = createStorage();
+    let now = 1_000_000;
+    const store = unstorageStore(storage, { now: () => now });
+    await store.set("s1", { id: "s1", createdAt: 1, data: {}, user: "u" }, 1, "create");
+    await store.set("s2", { id: "s2", createdAt: 1, data: {}, user: "u" }, 1, "create");
+    now += 2000;
+    expect(await store.get("s1")).toBeUndefined();
+    expect(await store.delete("s2")).toBe(false);
+    expect(await storage.getKeys("sealed-session")).toEqual([]);
+  });
+
+  it("a write that changes the user moves the index entry; one that drops the user removes it", async () => {
+    const storage = createStorage();
+    const store = unstorageStore(storage);
+    await store.set("s1", { id: "s1", createdAt: 1, data: {}, user: "a" }, 60, "create");
+    await store.set("s1", { id: "s1", createdAt: 1, data: {}, user: "b" }, 60, "update");
+    expect(await storage.getKeys("sealed-session:user")).toEqual(["sealed-session:user:b:s1"]);
+    await store.set("s1", { id: "s1", createdAt: 1, data: {} }, 60, "update");
+    expect(await storage.getKeys("sealed-session:user")).toEqual([]);
+  });
+
   it("prunes index entries whose session is gone", async () => {
     const storage = createStorage();
     const store = unstorageStore(storage);
