@@ -19,6 +19,24 @@ export function chunkCount(value: string | undefined): number | undefined {
 }
 
 /**
+ * The highest chunk index among the request's cookies for `name`, whatever
+ * the main cookie says: an overlapping response can leave chunks beside a
+ * main cookie that is no longer chunked. Indices past h3's limit are ignored.
+ */
+export function highestChunk(cookies: Readonly<Record<string, string | undefined>>, name: string): number {
+  let highest = 0;
+  const prefix = `${name}.`;
+  for (const key in cookies) {
+    if (!key.startsWith(prefix)) continue;
+    const digits = key.slice(prefix.length);
+    if (!/^\d{1,3}$/.test(digits)) continue;
+    const index = Number(digits);
+    if (index <= MAX_READABLE_CHUNKS && index > highest) highest = index;
+  }
+  return highest;
+}
+
+/**
  * Reassembles a possibly chunked value from parsed cookies. Returns the plain
  * value, the joined chunks, or undefined when chunks are missing or malformed.
  */

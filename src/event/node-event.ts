@@ -26,11 +26,7 @@ export class NodeEvent implements HTTPEvent {
   }
 
   get url(): URL {
-    if (!this.#url) {
-      const req = this.node.req;
-      const host = firstHeader(req.headers, "host") ?? "localhost";
-      this.#url = new URL(req.url ?? "/", `${nodeIsSecure(req) ? "https" : "http"}://${host}`);
-    }
+    this.#url ??= requestURL(this.node.req);
     return this.#url;
   }
 
@@ -54,6 +50,28 @@ export class NodeEvent implements HTTPEvent {
     return this.#req;
   }
 }
+
+/**
+ * The URL of a Node request. An origin-form target is appended to the origin
+ * rather than resolved against it, because resolving reads `//evil.example/admin`
+ * as a host and a path. A Host header that is not a plain host (it could move
+ * the path, or throw) counts as absent.
+ */
+function requestURL(req: IncomingMessage): URL {
+  const scheme = nodeIsSecure(req) ? "https" : "http";
+  const host = firstHeader(req.headers, "host");
+  const origin = `${scheme}://${host && PLAIN_HOST.test(host) && URL.canParse(`${scheme}://${host}`) ? host : "localhost"}`;
+  const target = req.url ?? "/";
+  try {
+    // Other targets are absolute-form (from proxies) or `*`, which resolving handles.
+    return target.startsWith("/") ? new URL(origin + target) : new URL(target, origin);
+  } catch {
+    return new URL(`${origin}/`);
+  }
+}
+
+/** A hostname or IP literal with an optional port; nothing that URL parsing would read as a path. */
+const PLAIN_HOST = /^(?:[A-Za-z0-9.\-_~!$&'()*+,;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?$/;
 
 /**
  * The request body as a web stream, pulled from the request's async iterator.
@@ -101,5 +119,14 @@ class LazyResponse implements EventResponse {
  * });
  */
 export function createEvent(req: IncomingMessage, res: ServerResponse): HTTPEvent {
-  return new NodeEvent(req, res);
+  // Middleware and route handlers each call createEvent: they must share the
+  // request's context, or each would read and write its own session.
+  let event = created.get(res);
+  if (event?.node.req !== req) {
+    event = new NodeEvent(req, res);
+    created.set(res, event);
+  }
+  return event;
 }
+
+const created = new WeakMap<ServerResponse, NodeEvent>();

@@ -9,6 +9,7 @@ import { assertAlive } from "./lifetime.ts";
 import { loadState, readDetached } from "./load.ts";
 import { mergeInto, toPayload } from "./payload.ts";
 import { persist, sealState } from "./persist.ts";
+import { validateData } from "./schema.ts";
 import { currentState, freshState, setState } from "./state.ts";
 import type { RegenerateOptions, Session, SessionConfig, SessionData, SessionUpdate } from "./types.ts";
 
@@ -23,7 +24,9 @@ import type { RegenerateOptions, Session, SessionConfig, SessionData, SessionUpd
  */
 export async function getSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T> | SessionConfig,
+  // A config typed loosely (`as SessionConfig`) is accepted with `T` given explicitly; it
+  // omits `userId` so that an inline `userId` callback is still typed `(data: T)`.
+  config: SessionConfig<T> | Omit<SessionConfig, "userId">,
 ): Promise<Session<T>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const state = await loadState(eventIO(event), resolved, event);
@@ -40,7 +43,7 @@ export async function getSession<T extends object = SessionData>(
  */
 export async function updateSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T> | SessionConfig,
+  config: SessionConfig<T> | Omit<SessionConfig, "userId">,
   update?: SessionUpdate<T>,
 ): Promise<Session<T>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
@@ -63,7 +66,7 @@ export async function updateSession<T extends object = SessionData>(
  */
 export async function clearSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T> | SessionConfig,
+  config: SessionConfig<T> | Omit<SessionConfig, "userId">,
 ): Promise<void> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const io = eventIO(event);
@@ -93,7 +96,7 @@ export async function clearSession<T extends object = SessionData>(
  */
 export async function sealSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T> | SessionConfig,
+  config: SessionConfig<T> | Omit<SessionConfig, "userId">,
 ): Promise<string> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const state = await loadState(eventIO(event), resolved, event);
@@ -111,7 +114,7 @@ export async function sealSession<T extends object = SessionData>(
  */
 export async function unsealSession<T extends object = SessionData>(
   _event: AnyEvent,
-  config: SessionConfig<T> | SessionConfig,
+  config: SessionConfig<T> | Omit<SessionConfig, "userId">,
   sealed: string,
 ): Promise<Partial<Session<T>>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
@@ -127,9 +130,9 @@ export async function unsealSession<T extends object = SessionData>(
   if (resolved.store) {
     const record = await callStore("get", resolved.storeTimeout, () => resolved.store!.get(payload.id));
     if (!record) throw new SessionError("ERR_STORE_MISSING", "the session was revoked or has expired in the store");
-    session.data = record.data as T;
+    session.data = (await validateData(resolved, { ...record.data })) as T;
   } else {
-    session.data = (payload.data ?? {}) as T;
+    session.data = (await validateData(resolved, payload.data ?? {})) as T;
   }
   return session;
 }
@@ -144,15 +147,17 @@ export async function unsealSession<T extends object = SessionData>(
  */
 export async function regenerateSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T> | SessionConfig,
+  config: SessionConfig<T> | Omit<SessionConfig, "userId">,
   options?: RegenerateOptions,
 ): Promise<Session<T>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const io = eventIO(event);
   const state = await loadState(io, resolved, event);
+  await state.queue;
+  // A clear() issued after this call has ended the session: it wins, as it does over an update.
+  if (state.dead) return state.session as unknown as Session<T>;
   const oldId = state.session.id;
   const wasStored = state.stored;
-  await state.queue;
   state.session.id = resolved.generateId();
   state.session.createdAt = Date.now();
   delete state.session.lastSeenAt;
@@ -166,7 +171,8 @@ export async function regenerateSession<T extends object = SessionData>(
       // The old session was revoked while this request ran: its data must not live on under the new id.
       state.dead = true;
       await callStore("delete", resolved.storeTimeout, () => store.delete(state.session.id));
-      deleteSessionCookie(io, resolved);
+      // A session started after a clear() meanwhile owns the cookie now.
+      if (currentState(io, resolved) === state) deleteSessionCookie(io, resolved);
       const error = new SessionError("ERR_STORE_MISSING", "the session was revoked while this request was running");
       resolved.source.onError?.(error.code, event, error);
     }

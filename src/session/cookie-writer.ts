@@ -1,5 +1,5 @@
 import { parse } from "cookie-es";
-import { CHUNK_MARKER, chunkCount, chunkName, readChunked, splitValue } from "../cookie/chunks.ts";
+import { CHUNK_MARKER, chunkCount, chunkName, highestChunk, readChunked, splitValue } from "../cookie/chunks.ts";
 import { MAX_COOKIE_BYTES, type ResolvedCookieOptions } from "../cookie/options.ts";
 import { cookieAttributes, deletionAttributes } from "../cookie/serialize.ts";
 import { SessionError } from "../errors.ts";
@@ -102,7 +102,8 @@ function replaceFamily(
   const written = io.context as { [kWritten]?: Record<string, number> };
   written[kWritten] ??= {};
   const writtenByName = written[kWritten];
-  const held = Math.max(chunkCount(requestCookies(io)[name]) ?? 0, writtenByName[name] ?? 0);
+  const cookies = requestCookies(io);
+  const held = Math.max(chunkCount(cookies[name]) ?? 0, highestChunk(cookies, name), writtenByName[name] ?? 0);
   const deletion = deletionAttributes(options, secure);
   for (let i = used + 1; i <= held; i++) lines.push(`${chunkName(name, i)}=${deletion}`);
   writtenByName[name] = Math.max(used, held);

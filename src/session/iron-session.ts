@@ -24,5 +24,16 @@ export function adoptIronSession(value: unknown, config: ResolvedConfig, now: nu
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new SessionError("ERR_SESSION_SHAPE", "the iron-session cookie does not hold an object");
   }
+  // The marker is outside the MAC: appended to an h3 seal or one of ours, it
+  // would turn an expired, revoked or foreign session into a fresh one.
+  if (isSessionPayload(value)) {
+    throw new SessionError("ERR_SESSION_SHAPE", "a session seal was presented as an iron-session cookie");
+  }
   return { id: config.generateId(), createdAt: now, data: { ...(value as Record<string, unknown>) } };
+}
+
+/** True for `{ id, createdAt, data }` (h3) and this library's payloads, which also carry a purpose or a store ref. */
+function isSessionPayload(value: object): boolean {
+  const v = value as Record<string, unknown>;
+  return typeof v.id === "string" && typeof v.createdAt === "number" && ("data" in v || "purpose" in v || "ref" in v);
 }

@@ -9,6 +9,7 @@ import { adoptIronSession, splitIronSessionMarker } from "./iron-session.ts";
 import { assertAlive, shouldSlide } from "./lifetime.ts";
 import { toPayload } from "./payload.ts";
 import { persist } from "./persist.ts";
+import { validateData } from "./schema.ts";
 import { currentState, freshState, type SessionState, setState } from "./state.ts";
 import type { SessionData } from "./types.ts";
 
@@ -95,7 +96,7 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
     } else if (payload.ref) {
       throw new SessionError("ERR_SESSION_SHAPE", "a store reference was presented without a store");
     }
-    data = await validate(config, data);
+    data = await validateData(config, data);
     const session = state.session;
     session.id = payload.id;
     session.createdAt = payload.createdAt;
@@ -112,24 +113,6 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
     report(config, event, error);
     return false;
   }
-}
-
-async function validate(config: ResolvedConfig, data: SessionData): Promise<SessionData> {
-  const schema = config.source.schema;
-  if (!schema) return data;
-  let result: Awaited<ReturnType<(typeof schema)["~standard"]["validate"]>>;
-  try {
-    result = await schema["~standard"].validate(data);
-  } catch (error) {
-    throw new SessionError("ERR_SESSION_SCHEMA", "the session schema threw while validating", { cause: error });
-  }
-  if (result.issues) {
-    throw new SessionError(
-      "ERR_SESSION_SCHEMA",
-      `the session data failed the schema: ${result.issues[0]?.message ?? "invalid"}`,
-    );
-  }
-  return result.value as SessionData;
 }
 
 function report(config: ResolvedConfig, event: AnyEvent, error: SessionError): void {

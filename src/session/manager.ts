@@ -20,7 +20,9 @@ import type { SessionConfig, SessionData, SessionManager } from "./types.ts";
  */
 export async function useSession<T extends object = SessionData>(
   event: AnyEvent,
-  config: SessionConfig<T> | SessionConfig,
+  // A config typed loosely (`as SessionConfig`) is accepted with `T` given explicitly; it
+  // omits `userId` so that an inline `userId` callback is still typed `(data: T)`.
+  config: SessionConfig<T> | Omit<SessionConfig, "userId">,
 ): Promise<SessionManager<T>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const io = eventIO(event);

@@ -4,7 +4,13 @@ import type { SessionStore } from "../store/types.ts";
 import { type ResolvedConfig, resolveConfig } from "./config.ts";
 import type { Session, SessionConfig, SessionData } from "./types.ts";
 
-/** Options of {@link revokeUserSessions}. */
+/**
+ * Options of {@link revokeUserSessions}.
+ *
+ * @example
+ * const options: RevokeUserSessionsOptions = { except: session.id };
+ * await revokeUserSessions(config, "user-42", options);
+ */
 export interface RevokeUserSessionsOptions {
   /** A session id to keep, usually the current one: "log out my other devices". */
   except?: string;
@@ -42,8 +48,8 @@ export async function listUserSessions<T extends object = SessionData>(
  *
  * @example
  * // "Log out everywhere else", from a request of the user's current session:
- * const session = await useSession(event, config);
- * await revokeUserSessions(config, session.data.user, { except: session.id });
+ * const session = await useSession<{ user: string }>(event, config);
+ * await revokeUserSessions(config, session.data.user, { except: session.id! });
  */
 export async function revokeUserSessions<T extends object = SessionData>(
   config: SessionConfig<T>,

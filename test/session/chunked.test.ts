@@ -134,3 +134,25 @@ describe("size limits", () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });
+
+describe("chunks left behind by an overlapping response", () => {
+  it("are deleted by the next write even when the main cookie is no longer chunked", async () => {
+    // Two requests in flight: the one that grew the session answered first, so
+    // the browser holds the other's single cookie beside the first one's chunks.
+    const grown = { req: new Request("https://localhost/"), res: { headers: new Headers() } };
+    await updateSession(grown, config, { cart: blob(9000) });
+    const chunks = grown.res.headers
+      .getSetCookie()
+      .map((line) => line.slice(0, line.indexOf(";")))
+      .filter((pair) => /^h3\.\d+=/.test(pair));
+    expect(chunks.length).toBeGreaterThan(1);
+    const small = { req: new Request("https://localhost/"), res: { headers: new Headers() } };
+    await updateSession(small, config, { cart: "small" });
+    const single = small.res.headers.getSetCookie()[0]?.split(";")[0] ?? "";
+    const cookie = [single, ...chunks].join("; ");
+    const next = { req: new Request("https://localhost/", { headers: { cookie } }), res: { headers: new Headers() } };
+    await updateSession(next, config, { cart: "smaller" });
+    const deleted = next.res.headers.getSetCookie().filter((line) => /^h3\.\d+=;.*Max-Age=0/.test(line));
+    expect(deleted.map((line) => line.split("=")[0])).toEqual(chunks.map((pair) => pair.split("=")[0]));
+  });
+});

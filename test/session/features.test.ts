@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   type AnyEvent,
   getSession,
+  memoryStore,
   type SessionConfig,
   type SessionManager,
   toWebHandler,
@@ -163,5 +164,21 @@ describe("diagnostics", () => {
     const remote = (await handler(new Request("https://example.com/"))).headers.getSetCookie()[0];
     expect(local).not.toContain("Secure");
     expect(remote).toContain("; Secure");
+  });
+});
+
+describe("schema typing", () => {
+  it("types an inline userId callback's data from the schema", async () => {
+    const schema = z.object({ user: z.string() }).partial();
+    const event = { req: new Request("http://localhost/"), res: { headers: new Headers() } };
+    const session = await useSession(event, {
+      password: NEW,
+      schema,
+      store: memoryStore(),
+      userId: (data) => data.user,
+    });
+    await session.update({ user: "ada" });
+    const user: string | undefined = session.data.user;
+    expect(user).toBe("ada");
   });
 });

@@ -61,3 +61,36 @@ describe("moving from iron-session", () => {
     expect(onError).toHaveBeenCalledWith("ERR_SEAL_MAC", expect.anything(), expect.anything());
   });
 });
+
+describe("the iron-session marker on this library's own seals", () => {
+  async function ownCookie(config: SessionConfig<Data>) {
+    const event = { req: new Request("http://localhost/"), res: { headers: new Headers() } };
+    await useSession<Data>(event, config).then((s) => s.update({ user: "ada" }));
+    const line = event.res.headers.getSetCookie()[0] ?? "";
+    return line.slice("h3=".length, line.indexOf(";"));
+  }
+  const read = (token: string, config: SessionConfig<Data>) =>
+    getSession<Data>({ req: new Request("http://localhost/", { headers: { cookie: `h3=${token}` } }) }, config);
+
+  it("does not revive an expired session when `~2` is appended", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const onError = vi.fn();
+      const config: SessionConfig<Data> = { password, maxAge: 60, onError };
+      const token = await ownCookie(config);
+      vi.setSystemTime(Date.now() + 61_000);
+      expect((await read(`${token}~2`, config)).data).toEqual({});
+      expect(onError).toHaveBeenCalledWith("ERR_SESSION_SHAPE", expect.anything(), expect.anything());
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("does not revive a revoked store session when `~2` is appended", async () => {
+    const config: SessionConfig<Data> = { password, store: memoryStore() };
+    const token = await ownCookie(config);
+    const session = await read(token, config);
+    await config.store?.delete(session.id);
+    expect((await read(`${token}~2`, config)).data).toEqual({});
+  });
+});

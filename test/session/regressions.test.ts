@@ -1,12 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { z } from "zod";
 import {
   clearSession,
   getSession,
   listUserSessions,
   memoryStore,
   type SessionConfig,
+  sealSession,
   unsealSession,
   updateSession,
+  useSession,
 } from "../../src/index.ts";
 import { seal, unseal } from "../../src/seal/index.ts";
 
@@ -107,5 +110,29 @@ describe("regressions found in review", () => {
     const e = ev();
     await updateSession(e, config, { a: 1 });
     expect((await getSession(ev(cookieOf(e)), config)).data).toEqual({ a: 1 });
+  });
+
+  it("unsealSession checks the data against the schema, as a read does", async () => {
+    const loose: SessionConfig = { password: PW };
+    const e = ev();
+    await updateSession(e, loose, { user: 42 });
+    const token = await sealSession(e, loose);
+    const config = { password: PW, schema: z.object({ user: z.string() }) };
+    await expect(unsealSession(ev(), config, token)).rejects.toMatchObject({ code: "ERR_SESSION_SCHEMA" });
+    const coerced = { password: PW, schema: z.object({ user: z.coerce.string() }) };
+    expect((await unsealSession(ev(), coerced, token)).data).toEqual({ user: "42" });
+  });
+
+  it("store mode: a regenerate() issued before clear() leaves the session started after the clear alone", async () => {
+    const onError = vi.fn();
+    const config: SessionConfig = { password: PW, store: memoryStore(), onError };
+    const e1 = ev();
+    await updateSession(e1, config, { user: "ada" });
+    const e2 = ev(cookieOf(e1));
+    const session = await useSession(e2, config);
+    await Promise.all([session.regenerate(), session.clear(), session.update({ theme: "dark" })]);
+    expect(session.data).toEqual({ theme: "dark" });
+    expect(onError).not.toHaveBeenCalled();
+    expect((await getSession(ev(cookieOf(e2)), config)).data).toEqual({ theme: "dark" });
   });
 });
