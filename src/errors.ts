@@ -1,6 +1,14 @@
 /**
  * Every failure this library reports has a stable `code`. Programs branch on
  * the code, never on the message, and no message carries a token or a secret.
+ *
+ * @example
+ * const config: SessionConfig = {
+ *   password: process.env.SESSION_SECRET!,
+ *   onError: (code: SessionErrorCode) => {
+ *     if (code === "ERR_SEAL_MAC") metrics.increment("session.tampered");
+ *   },
+ * };
  */
 export type SessionErrorCode =
   /** Developer configuration is invalid (short password, bad cookie attribute…). */
@@ -40,11 +48,16 @@ const STATUS: Partial<Record<SessionErrorCode, number>> = {
 };
 
 /**
- * The one error class of sealed-session.
+ * The one error class of sealed-session: a stable `code` and the HTTP `status`
+ * an unhandled error of this kind answers with (503 for a store outage, 500
+ * for configuration mistakes, 400 otherwise).
  *
  * @example
- * try { await unseal(token, password) } catch (error) {
- *   if (error instanceof SessionError && error.code === "ERR_SEAL_EXPIRED") { ... }
+ * try {
+ *   await unseal(token, password);
+ * } catch (error) {
+ *   if (error instanceof SessionError && error.code === "ERR_SEAL_EXPIRED") return null;
+ *   throw error;
  * }
  */
 export class SessionError extends Error {
@@ -61,7 +74,15 @@ export class SessionError extends Error {
   }
 }
 
-/** True when `value` is a {@link SessionError}, optionally of the given code. */
+/**
+ * True when `value` is a {@link SessionError}, optionally of the given code.
+ *
+ * @example
+ * const value = await unseal(token, password).catch((error) => {
+ *   if (isSessionError(error, "ERR_SEAL_EXPIRED")) return undefined;
+ *   throw error;
+ * });
+ */
 export function isSessionError(value: unknown, code?: SessionErrorCode): value is SessionError {
   return value instanceof SessionError && (code === undefined || value.code === code);
 }

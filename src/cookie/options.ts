@@ -1,6 +1,15 @@
 import { configError } from "../errors.ts";
 
-/** Attributes of the session cookie, plus how it is split when large. */
+/**
+ * Attributes of the session cookie, plus how it is split when large. Merged
+ * over `Path=/; HttpOnly; Secure; SameSite=Lax`; an attribute that would
+ * corrupt the header (`;`, CR/LF) or `sameSite: "none"` with `secure: false`
+ * throws `ERR_CONFIG` at the first call.
+ *
+ * @example
+ * const cookie: CookieOptions = { secure: "auto", sameSite: "strict", domain: "example.com" };
+ * const config: SessionConfig = { password: process.env.SESSION_SECRET!, cookie };
+ */
 export interface CookieOptions {
   /** Default `/`. */
   path?: string;
@@ -9,17 +18,17 @@ export interface CookieOptions {
   httpOnly?: boolean;
   /** Default `true`. `"auto"` sets `Secure` except for plain-http requests to localhost. */
   secure?: boolean | "auto";
-  /** Default `"lax"`. `"none"` requires `secure`. */
+  /** Default `"lax"`. `"none"` requires `secure`; `true` means `"strict"`, `false` omits the attribute. */
   sameSite?: "lax" | "strict" | "none" | boolean;
-  /** Cookie lifetime in seconds; by default derived from the session's lifetimes. */
+  /** Cookie lifetime in seconds, overriding the one derived from the session's lifetimes. */
   maxAge?: number;
-  /** Fixed expiry date; by default derived from the session's lifetimes. */
+  /** Fixed expiry date, overriding the one derived from the session's lifetimes. */
   expires?: Date;
   partitioned?: boolean;
   priority?: "low" | "medium" | "high";
-  /** Longest cookie value before the session is split into chunks. Default 4000, as in h3 v2. */
+  /** Longest cookie value before the session is split into chunks: 100 to 4096. Default 4000, as in h3 v2. */
   chunkMaxLength?: number;
-  /** Most chunks a session may use. Default 4 (h3 reads up to 100). */
+  /** Most chunks a session may write: 1 to 100. Default 4 (up to 100 are read, as in h3). */
   maxChunks?: number;
   /**
    * Longest session token, all chunks together. Default 14 KiB: the browser

@@ -1,6 +1,11 @@
 import type { HTTPEvent } from "./types.ts";
 
-/** A request handler: its return value becomes the response. */
+/**
+ * A request handler: its return value becomes the response.
+ *
+ * @example
+ * const hello: EventHandler<string> = (event) => `Hello from ${event.url.pathname}`;
+ */
 export type EventHandler<T = unknown> = (event: HTTPEvent) => T | Promise<T>;
 
 /**
@@ -20,5 +25,10 @@ export function eventHandler<T>(handler: EventHandler<T>): EventHandler<T> {
   return handler;
 }
 
-/** Alias of {@link eventHandler}, named as in h3 v2. */
+/**
+ * Alias of {@link eventHandler}, named as in h3 v2.
+ *
+ * @example
+ * export default defineHandler(async (event) => (await getSession(event, config)).data);
+ */
 export const defineHandler: typeof eventHandler = eventHandler;

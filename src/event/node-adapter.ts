@@ -3,7 +3,14 @@ import type { EventHandler } from "./handler.ts";
 import { NodeEvent } from "./node-event.ts";
 import { errorParts, type ResponseParts, reportError, toResponseParts } from "./response.ts";
 
-/** A `node:http` request listener. */
+/**
+ * A `node:http` request listener. Its promise never rejects: errors become
+ * error responses.
+ *
+ * @example
+ * const listener: NodeListener = toNodeListener(handler);
+ * createServer(listener).listen(3000);
+ */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /**

@@ -1,6 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** Response state a handler can change before the response is sent. */
+/**
+ * Response state a handler can change before the response is sent.
+ *
+ * @example
+ * eventHandler((event) => {
+ *   event.res.status = 201;
+ *   event.res.headers.set("cache-control", "no-store");
+ *   return { created: true };
+ * });
+ */
 export interface EventResponse {
   status: number;
   statusText?: string;
@@ -11,6 +20,12 @@ export interface EventResponse {
  * This library's request event: small and web-shaped. On Node the `Request`
  * is only built if a handler reads `event.req`; sessions read the Cookie
  * header straight from the `IncomingMessage`.
+ *
+ * @example
+ * async function currentUser(event: HTTPEvent) {
+ *   const session = await getSession<{ user?: string }>(event, config);
+ *   return session.data.user ?? event.url.searchParams.get("guest");
+ * }
  */
 export interface HTTPEvent {
   readonly method: string;
@@ -25,13 +40,27 @@ export interface HTTPEvent {
   readonly node?: { readonly req: IncomingMessage; readonly res: ServerResponse };
 }
 
-/** An h3 v1 event (as in vinxi and Nuxt 3): Node objects under `event.node`. */
+/**
+ * An h3 v1 event (as in vinxi and Nuxt 3): Node objects under `event.node`.
+ *
+ * @example
+ * // vinxi: defineEventHandler's event fits as is.
+ * export default defineEventHandler(async (event) => (await useSession(event, config)).data);
+ */
 export interface H3EventV1Like {
   readonly node: { readonly req: IncomingMessage; readonly res: ServerResponse };
   readonly context: Record<string, unknown>;
 }
 
-/** An h3 v2 event, or any object with a web `Request` and optional response headers. */
+/**
+ * An h3 v2 event, or any object with a web `Request` and optional response
+ * headers. Without `res.headers` sessions are read but no cookie is written.
+ *
+ * @example
+ * const res = { headers: new Headers() };
+ * const session = await useSession({ req: request, res }, config);
+ * return new Response(JSON.stringify(session.data), { headers: res.headers });
+ */
 export interface WebEventLike {
   readonly req: Request;
   readonly res?: { readonly headers: Headers; readonly errHeaders?: Headers };
@@ -39,5 +68,12 @@ export interface WebEventLike {
   readonly url?: URL;
 }
 
-/** Every event shape the session functions accept. */
+/**
+ * Every event shape the session functions accept.
+ *
+ * @example
+ * async function userOf(event: AnyEvent): Promise<string | undefined> {
+ *   return (await getSession<{ user?: string }>(event, config)).data.user;
+ * }
+ */
 export type AnyEvent = HTTPEvent | H3EventV1Like | WebEventLike;

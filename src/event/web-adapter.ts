@@ -2,7 +2,14 @@ import type { EventHandler } from "./handler.ts";
 import { errorParts, type ResponseParts, reportError, toResponseParts } from "./response.ts";
 import { WebEvent } from "./web-event.ts";
 
-/** A fetch-style handler: `Request` in, `Response` out. */
+/**
+ * A fetch-style handler: `Request` in, `Response` out. The optional second
+ * argument is copied into `event.context`.
+ *
+ * @example
+ * const fetch: WebHandler = toWebHandler(handler);
+ * const response = await fetch(new Request("http://localhost/"));
+ */
 export type WebHandler = (request: Request, context?: Record<string, unknown>) => Promise<Response>;
 
 /**

@@ -1,9 +1,22 @@
 import { configError } from "../errors.ts";
 
-/** Encryption algorithms of the iron format. */
+/**
+ * Encryption algorithms of the iron format. `aes-256-cbc` is the default;
+ * `aes-128-ctr` needs a 16-byte key when the password is a `Uint8Array`.
+ *
+ * @example
+ * const algorithm: EncryptionAlgorithm = "aes-128-ctr";
+ * const token = await seal(value, password, { encryption: { algorithm } });
+ */
 export type EncryptionAlgorithm = "aes-256-cbc" | "aes-128-ctr";
 
-/** Options of one half of the seal (encryption or integrity), as in iron. */
+/**
+ * Options of one half of the seal (encryption or integrity), as in iron.
+ *
+ * @example
+ * const encryption: Partial<KeyOptions<EncryptionAlgorithm>> = { iterations: 1, saltBits: 128 };
+ * const token = await seal(value, password, { encryption, integrity: { iterations: 1 } });
+ */
 export interface KeyOptions<A extends string> {
   /** Bits of random salt for PBKDF2; the hex text of the salt is the PBKDF2 salt. */
   saltBits: number;
@@ -14,7 +27,14 @@ export interface KeyOptions<A extends string> {
   minPasswordlength: number;
 }
 
-/** Every option of the iron format, fully resolved. */
+/**
+ * Every option of the iron format, fully resolved: the shape of
+ * {@link DEFAULT_SEAL_OPTIONS}.
+ *
+ * @example
+ * const { encryption, ttl }: ResolvedSealOptions = DEFAULT_SEAL_OPTIONS;
+ * console.log(encryption.algorithm, encryption.iterations, ttl); // "aes-256-cbc" 8192 0
+ */
 export interface ResolvedSealOptions {
   encryption: KeyOptions<EncryptionAlgorithm>;
   integrity: KeyOptions<"sha256">;
@@ -33,9 +53,18 @@ export interface ResolvedSealOptions {
 }
 
 /**
- * Seal options as a caller writes them: any subset, deep-merged over the
- * defaults. `iterations`, `saltBits` and `minPasswordlength` at the top level
- * apply to both halves (a shorthand for the nested iron form).
+ * Seal options as a caller writes them: any subset, deep-merged over
+ * {@link DEFAULT_SEAL_OPTIONS}. `iterations`, `saltBits` and
+ * `minPasswordlength` at the top level apply to both halves (a shorthand for
+ * the nested iron form); a value in `encryption` or `integrity` wins over it.
+ * `ttl` and `localtimeOffsetMsec` are in milliseconds, `timestampSkewSec` in
+ * seconds, `saltReuseMs` in milliseconds (0 derives fresh keys for every seal).
+ *
+ * @example
+ * // Cookies that h3 v1 and vinxi can still read during a rollout:
+ * const options: SealOptions = { iterations: 1 };
+ * // The same in iron's nested form:
+ * const nested: SealOptions = { encryption: { iterations: 1 }, integrity: { iterations: 1 } };
  */
 export interface SealOptions {
   encryption?: Partial<KeyOptions<EncryptionAlgorithm>>;
@@ -49,12 +78,31 @@ export interface SealOptions {
   minPasswordlength?: number;
 }
 
-/** h3 v2's iteration count: strong enough to slow offline guessing of weak passwords. */
+/**
+ * h3 v2's iteration count: strong enough to slow offline guessing of weak passwords.
+ *
+ * @example
+ * const token = await seal(value, password, { iterations: DEFAULT_ITERATIONS });
+ */
 export const DEFAULT_ITERATIONS = 8192;
-/** One minute of salt reuse: steady traffic derives keys once a minute per password. */
+/**
+ * One minute of salt reuse: steady traffic derives keys once a minute per password.
+ *
+ * @example
+ * // Keep one salt pair for five minutes instead of one:
+ * const options: SealOptions = { saltReuseMs: 5 * DEFAULT_SALT_REUSE_MS };
+ */
 export const DEFAULT_SALT_REUSE_MS = 60_000;
 
-/** The defaults, as h3 v2 ships them, plus this library's salt reuse window. */
+/**
+ * The defaults, as h3 v2 ships them, plus this library's salt reuse window:
+ * AES-256-CBC and HMAC-SHA256, 256-bit salts, 8192 PBKDF2 iterations,
+ * passwords of at least 32 characters, no ttl, 60 s of clock skew, 60 s of
+ * salt reuse. Frozen.
+ *
+ * @example
+ * const skewMs = DEFAULT_SEAL_OPTIONS.timestampSkewSec * 1000; // 60000
+ */
 export const DEFAULT_SEAL_OPTIONS: Readonly<ResolvedSealOptions> = Object.freeze({
   encryption: Object.freeze({
     saltBits: 256,

@@ -1,27 +1,57 @@
 import { configError } from "../errors.ts";
 
-/** A secret: a string of at least 32 characters, or raw key bytes. */
+/**
+ * A secret: a string of at least 32 characters, or raw key bytes (at least 16;
+ * exactly 32 for `aes-256-cbc`, 16 for `aes-128-ctr`, used without PBKDF2).
+ *
+ * @example
+ * const text: Secret = process.env.SESSION_SECRET!;
+ * const bytes: Secret = crypto.getRandomValues(new Uint8Array(32));
+ */
 export type Secret = string | Uint8Array;
 
-/** A secret with an id, so that tokens name the password that sealed them. */
+/**
+ * A secret with an id (`^\w+$`), so that tokens name the password that sealed them.
+ *
+ * @example
+ * const current: PasswordWithId = { id: "k2", secret: process.env.SESSION_SECRET_K2! };
+ */
 export interface PasswordWithId {
   id: string;
   secret: Secret;
 }
 
-/** iron's split form: different secrets for encryption and integrity. */
+/**
+ * iron's split form: different secrets for encryption and integrity.
+ *
+ * @example
+ * const split: SplitPassword = { id: "k1", encryption: process.env.ENC_SECRET!, integrity: process.env.MAC_SECRET! };
+ */
 export interface SplitPassword {
   id?: string;
   encryption: Secret;
   integrity: Secret;
 }
 
-/** One password in any of the shapes iron accepts. */
+/**
+ * One password in any of the shapes iron accepts.
+ *
+ * @example
+ * const passwords: Password[] = [{ id: "k2", secret: newSecret }, { id: "k1", secret: oldSecret }];
+ */
 export type Password = Secret | PasswordWithId | SplitPassword;
 
 /**
- * What `seal`/`unseal` accept: one password, or a list for rotation (the first
- * seals, all unseal), or iron's `{ [id]: password }` table (`default` for id-less seals).
+ * What `seal`/`unseal` and `SessionConfig.password` accept: one password, a
+ * list for rotation (the first seals, all unseal), or iron's
+ * `{ [id]: password }` table (`default` also opens id-less seals). A token
+ * that names an unknown id, or no id, is tried with the entries that have none.
+ *
+ * @example
+ * const password: PasswordInput = [
+ *   { id: "k2", secret: process.env.SESSION_SECRET! }, // seals
+ *   { id: "k1", secret: process.env.OLD_SESSION_SECRET! }, // still opens k1 tokens
+ * ];
  */
 export type PasswordInput = Password | readonly Password[] | Readonly<Record<string, Password>>;
 

@@ -7,10 +7,20 @@ import { ALGORITHMS, type ResolvedSealOptions, resolveSealOptions, type SealOpti
 import { assertPasswordLength, type PasswordInput, toPasswordSet } from "./password.ts";
 import { backendFor } from "./platform.ts";
 
-/** The iron format's prefix: `Fe26` and MAC format version 2. */
+/**
+ * The iron format's prefix: `Fe26` and MAC format version 2.
+ *
+ * @example
+ * const looksSealed = cookieValue.startsWith(`${MAC_PREFIX}*`);
+ */
 export const MAC_PREFIX = "Fe26.2";
 
-/** Options of {@link seal}: iron's options plus an optional WebCrypto to use. */
+/**
+ * Options of {@link seal}: iron's options plus an optional WebCrypto to use.
+ *
+ * @example
+ * const options: SealCallOptions = { ttl: 15 * 60_000, crypto: globalThis.crypto };
+ */
 export interface SealCallOptions extends SealOptions {
   /** Use this WebCrypto implementation instead of the platform's fastest backend. */
   crypto?: Crypto;
@@ -19,6 +29,8 @@ export interface SealCallOptions extends SealOptions {
 /**
  * Seals a JSON value into an iron string (`Fe26.2*…`): AES-256-CBC encrypted,
  * HMAC-SHA256 signed, readable by `@hapi/iron`, `iron-webcrypto`, h3 and iron-session.
+ * Values that JSON cannot round-trip (cycles, BigInt, `NaN`, functions) are
+ * refused with `ERR_SEAL_VALUE`. `ttl` is in milliseconds (default: no expiry).
  *
  * With a list of passwords the first one seals.
  *

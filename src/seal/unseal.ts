@@ -16,7 +16,14 @@ import {
 import { backendFor } from "./platform.ts";
 import { MAC_PREFIX, type SealCallOptions } from "./seal.ts";
 
-/** Options of {@link unseal}. */
+/**
+ * Options of {@link unseal}: the seal options the token was made with, plus
+ * the fallback and size cap.
+ *
+ * @example
+ * const options: UnsealCallOptions = { legacyFallback: false, maxLength: 8 * 1024 };
+ * const value = await unseal(token, password, options);
+ */
 export interface UnsealCallOptions extends SealCallOptions {
   /**
    * On a MAC failure, try once more with 1 PBKDF2 iteration, the setting of
@@ -49,7 +56,9 @@ const VERIFIED_MAX_TOKEN = 16 * 1024;
 
 /**
  * Opens an iron string sealed by this library, `@hapi/iron`, `iron-webcrypto`,
- * h3 or iron-session. Throws a {@link SessionError} whose `code` says why it failed.
+ * h3 or iron-session (without its `~2` suffix). Throws a {@link SessionError}
+ * whose `code` says why it failed. On a MAC failure it retries once with
+ * 1 iteration unless `legacyFallback: false`.
  *
  * @example
  * const value = await unseal(token, [newPassword, { id: "old", secret: oldPassword }]);

@@ -9,7 +9,12 @@ import type { SessionStore } from "../store/types.ts";
 import type { SessionConfig } from "./types.ts";
 import { warnOnce, weakPasswordReason } from "./warnings.ts";
 
-/** h3's cookie name, so that h3 and vinxi cookies keep working. */
+/**
+ * h3's cookie name, so that h3 and vinxi cookies keep working.
+ *
+ * @example
+ * const token = cookies[DEFAULT_SESSION_NAME]; // the "h3" cookie
+ */
 export const DEFAULT_SESSION_NAME = "h3";
 
 /** A {@link SessionConfig} validated and with every default applied. */

@@ -1,6 +1,11 @@
 /**
  * The Standard Schema interface (standardschema.dev), copied as its authors
  * intend so that zod, valibot and arktype schemas work without a dependency.
+ *
+ * @example
+ * import { z } from "zod";
+ * const schema: StandardSchemaV1<unknown, { user?: string }> = z.object({ user: z.string().optional() });
+ * const config: SessionConfig<{ user?: string }> = { password: process.env.SESSION_SECRET!, schema };
  */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly "~standard": StandardSchemaV1.Props<Input, Output>;

@@ -6,10 +6,22 @@ import type { PasswordInput } from "../seal/password.ts";
 import type { SessionStore } from "../store/types.ts";
 import type { StandardSchemaV1 } from "./standard-schema.ts";
 
-/** Session data: any JSON object. */
+/**
+ * Session data: any JSON object. The default type parameter of every session function.
+ *
+ * @example
+ * const session = await getSession(event, config);
+ * const data: SessionData = session.data;
+ */
 export type SessionData = Record<string, unknown>;
 
-/** A session as `getSession` returns it. */
+/**
+ * A session as `getSession` returns it.
+ *
+ * @example
+ * const session: Session<{ user?: string }> = await getSession(event, config);
+ * const ageMs = Date.now() - session.createdAt;
+ */
 export interface Session<T extends object = SessionData> {
   /** Random id, stable for the life of the session (see `regenerate`). */
   id: string;
@@ -20,14 +32,41 @@ export interface Session<T extends object = SessionData> {
   data: T;
 }
 
-/** A shallow patch, or a function that patches (or mutates) the data. */
+/**
+ * A shallow patch, or a function that patches (or mutates) the data.
+ *
+ * @example
+ * const patch: SessionUpdate<{ visits: number }> = { visits: 1 };
+ * const bump: SessionUpdate<{ visits: number }> = (data) => ({ visits: data.visits + 1 });
+ * const mutate: SessionUpdate<{ cart: string[] }> = (data) => void data.cart.push("book");
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: an updater may mutate `data` and return nothing.
 export type SessionUpdate<T extends object = SessionData> = Partial<T> | ((data: T) => Partial<T> | undefined | void);
 
-/** Which diagnostic a warning is about; each is reported once per process. */
+/**
+ * Which diagnostic a warning is about; each is reported once per process.
+ * `COOKIE_NEAR_LIMIT`: one cookie past 90 % of 4096 bytes; `SECURE_ON_HTTP`:
+ * a `Secure` cookie set on plain http to a host other than localhost;
+ * `WEAK_PASSWORD`: a password that looks like a sample or has few distinct characters.
+ *
+ * @example
+ * const onWarning = (message: string, code: WarningCode) => logger.warn({ code }, message);
+ */
 export type WarningCode = "COOKIE_NEAR_LIMIT" | "SECURE_ON_HTTP" | "WEAK_PASSWORD";
 
-/** Configuration shared by every session function. Only `password` is required. */
+/**
+ * Configuration shared by every session function. Only `password` is required.
+ * Keep one config object per session name (module-level): it is validated once
+ * per object, on first use.
+ *
+ * @example
+ * const config: SessionConfig<{ user?: string }> = {
+ *   password: process.env.SESSION_SECRET!,
+ *   maxAge: 7 * 24 * 3600,
+ *   idleTimeout: 24 * 3600,
+ *   cookie: { secure: "auto" },
+ * };
+ */
 export interface SessionConfig<T extends object = SessionData> {
   /**
    * The secret: a string of at least 32 characters, `{ id, secret }`, or a list
@@ -38,9 +77,9 @@ export interface SessionConfig<T extends object = SessionData> {
   name?: string;
   /** Cookie attributes, or `false` to write no cookies (header or token mode). */
   cookie?: false | CookieOptions;
-  /** Absolute lifetime in seconds, counted from `createdAt`. */
+  /** Absolute lifetime in seconds, counted from `createdAt`. Default (or 0): none. */
   maxAge?: number;
-  /** Sliding lifetime in seconds; a read reseals once half the window has passed. */
+  /** Sliding lifetime in seconds; a read reseals once half the window has passed. Default (or 0): none. */
   idleTimeout?: number;
   /** Header read before the cookie. Default `x-<name>-session`; `false` to ignore headers. */
   sessionHeader?: false | string;
@@ -48,7 +87,7 @@ export interface SessionConfig<T extends object = SessionData> {
   seal?: SealOptions;
   /** Read h3 v1 / vinxi cookies (1 iteration) and reseal them. Default `true`. */
   legacySealFallback?: boolean;
-  /** Session id generator. Default: `crypto.randomUUID()`. */
+  /** Session id generator: a non-empty string of at most 256 characters. Default: `crypto.randomUUID()`. */
   generateId?: () => string;
   /** A WebCrypto implementation to use instead of the platform's fastest backend. */
   crypto?: Crypto;
@@ -71,7 +110,15 @@ export interface SessionConfig<T extends object = SessionData> {
   onWarning?: (message: string, code: WarningCode) => void;
 }
 
-/** What `useSession` returns: live views of the request's session and its verbs. */
+/**
+ * What `useSession` returns: live views of the request's session and its verbs.
+ *
+ * @example
+ * const session: SessionManager<{ user?: string }> = await useSession(event, config);
+ * await session.regenerate();
+ * await session.update({ user: "ada" });
+ * await session.flash("notice", "Signed in");
+ */
 export interface SessionManager<T extends object = SessionData> {
   readonly id: string | undefined;
   readonly data: T;
@@ -88,7 +135,14 @@ export interface SessionManager<T extends object = SessionData> {
   flashes(): Promise<Record<string, unknown>>;
 }
 
-/** Options of `regenerate`. */
+/**
+ * Options of `regenerate`.
+ *
+ * @example
+ * // A new id and empty data, e.g. when another user signs in on this browser:
+ * const options: RegenerateOptions = { keepData: false };
+ * await regenerateSession(event, config, options);
+ */
 export interface RegenerateOptions {
   /** Keep the data under the new id. Default `true`. */
   keepData?: boolean;

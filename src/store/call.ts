@@ -1,6 +1,11 @@
 import { SessionError } from "../errors.ts";
 
-/** Default limit for one store call: a slow store fails the request, never hangs it. */
+/**
+ * Default limit for one store call, in ms: a slow store fails the request, never hangs it.
+ *
+ * @example
+ * const config: SessionConfig = { password, store, storeTimeout: DEFAULT_STORE_TIMEOUT_MS / 2 };
+ */
 export const DEFAULT_STORE_TIMEOUT_MS = 2000;
 
 /**

@@ -2,10 +2,21 @@ import { configError } from "../errors.ts";
 import { assertStoreId, decodeRecord, encodeRecord, wholeSeconds } from "./record.ts";
 import type { SessionStore, StoredSession } from "./types.ts";
 
-/** Default bound of {@link memoryStore}: records kept before the least recently used is dropped. */
+/**
+ * Default bound of {@link memoryStore}: records kept before the least recently used is dropped.
+ *
+ * @example
+ * const store = memoryStore({ max: 2 * DEFAULT_MEMORY_STORE_MAX });
+ */
 export const DEFAULT_MEMORY_STORE_MAX = 100_000;
 
-/** Options of {@link memoryStore}. */
+/**
+ * Options of {@link memoryStore}.
+ *
+ * @example
+ * let now = Date.now();
+ * const options: MemoryStoreOptions = { max: 1000, now: () => now }; // a clock tests can move
+ */
 export interface MemoryStoreOptions {
   /**
    * Most records kept. Past it the least recently used record is dropped, which
@@ -17,7 +28,13 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
-/** A {@link SessionStore} held in this process's memory. */
+/**
+ * A {@link SessionStore} held in this process's memory, with its size and a `clear()`.
+ *
+ * @example
+ * const store: MemoryStore = memoryStore();
+ * afterEach(() => store.clear());
+ */
 export interface MemoryStore extends SessionStore {
   touch(id: string, ttlSeconds: number): Promise<boolean>;
   listByUser(user: string): Promise<string[]>;

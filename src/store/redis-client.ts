@@ -5,6 +5,10 @@ import { DEFAULT_STORE_TIMEOUT_MS } from "./call.ts";
  * The part of an ioredis client the Redis store uses. An ioredis `Redis`
  * instance fits it as is; the type is structural so that the package's types
  * do not require ioredis to be installed.
+ *
+ * @example
+ * import { Redis } from "ioredis";
+ * const client: RedisClientLike = new Redis(process.env.REDIS_URL!, { ...DEFAULT_REDIS_OPTIONS });
  */
 export interface RedisClientLike {
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
@@ -17,7 +21,14 @@ export interface RedisClientLike {
   disconnect?(): void;
 }
 
-/** Options passed to `new Redis(url, options)`; see the ioredis documentation for the full list. */
+/**
+ * Options passed to `new Redis(url, options)`; see the ioredis documentation
+ * for the full list. `redisStore({ url })` applies them over
+ * {@link DEFAULT_REDIS_OPTIONS} and always connects lazily.
+ *
+ * @example
+ * const store = redisStore({ url: process.env.REDIS_URL!, redisOptions: { commandTimeout: 500 } });
+ */
 export interface RedisConnectionOptions {
   enableOfflineQueue?: boolean;
   maxRetriesPerRequest?: number | null;
@@ -40,7 +51,7 @@ export interface RedisConnectionOptions {
  * - `commandTimeout`, `connectTimeout`: a frozen server (no answer, socket open) fails too.
  *
  * @example
- * import Redis from "ioredis";
+ * import { Redis } from "ioredis";
  * const client = new Redis(process.env.REDIS_URL!, { ...DEFAULT_REDIS_OPTIONS });
  * const store = redisStore({ client });
  */

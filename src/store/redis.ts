@@ -11,10 +11,21 @@ import {
 } from "./redis-client.ts";
 import type { SessionStore } from "./types.ts";
 
-/** Default key prefix of {@link redisStore}. */
+/**
+ * Default key prefix of {@link redisStore}.
+ *
+ * @example
+ * await redis.get(`${DEFAULT_REDIS_PREFIX}${session.id}`); // the record, as JSON
+ */
 export const DEFAULT_REDIS_PREFIX = "sealed-session:";
 
-/** Options of {@link redisStore}: a `client` you own, or a `url` for a client the store creates. */
+/**
+ * Options of {@link redisStore}: a `client` you own, or a `url` for a client
+ * the store creates; exactly one of the two.
+ *
+ * @example
+ * const options: RedisStoreOptions = { url: "redis://127.0.0.1:6379", prefix: "{myapp}:sess:" };
+ */
 export interface RedisStoreOptions {
   /** An ioredis client (create it with {@link DEFAULT_REDIS_OPTIONS}). The store never closes it. */
   client?: RedisClientLike;
@@ -26,7 +37,13 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-/** A {@link SessionStore} on Redis. */
+/**
+ * A {@link SessionStore} on Redis, with its key prefix and `close()`.
+ *
+ * @example
+ * const store: RedisStore = redisStore({ url: process.env.REDIS_URL! });
+ * process.once("SIGTERM", () => void store.close());
+ */
 export interface RedisStore extends SessionStore {
   touch(id: string, ttlSeconds: number): Promise<boolean>;
   listByUser(user: string): Promise<string[]>;
@@ -161,7 +178,7 @@ return live
  * @example
  * const store = redisStore({ url: process.env.REDIS_URL!, prefix: "myapp:sess:" });
  * const config: SessionConfig = { password: process.env.SESSION_SECRET!, store, maxAge: 86_400 };
- * // or with a client you manage:
+ * // or with a client you manage (import { Redis } from "ioredis"):
  * const client = new Redis(process.env.REDIS_URL!, { ...DEFAULT_REDIS_OPTIONS });
  * const shared = redisStore({ client });
  */

@@ -1,4 +1,10 @@
-/** What a store keeps for one session. */
+/**
+ * What a store keeps for one session.
+ *
+ * @example
+ * const record: StoredSession = { id, createdAt: Date.now(), data: { cart: [] }, user: "user-42" };
+ * await store.set(id, record, 3600, "create");
+ */
 export interface StoredSession {
   readonly id: string;
   readonly createdAt: number;
@@ -13,7 +19,11 @@ export interface StoredSession {
  * Ids are always server-generated (`generateId`, or read from a cookie this
  * server sealed); a store never sees an id a client chose.
  *
- * Run `testStore()` from the conformance suite against a new store before using it.
+ * A new store should pass the repository's conformance suite
+ * (`testStore()` in `test/store/conformance.ts`; not part of the package).
+ * The session layer calls `get`, `set` and `delete`, and `listByUser` for
+ * `listUserSessions`/`revokeUserSessions`; an idle session slides by an
+ * `"update"` write with the new ttl.
  *
  * @example
  * const store: SessionStore = memoryStore();

@@ -2,12 +2,21 @@ import { configError } from "../errors.ts";
 import { assertStoreId, decodeRecord, encodeRecord, isStoreId, wholeSeconds } from "./record.ts";
 import type { SessionStore, StoredSession } from "./types.ts";
 
-/** Default key prefix of {@link unstorageStore}. */
+/**
+ * Default key prefix of {@link unstorageStore}.
+ *
+ * @example
+ * await storage.getItem(`${DEFAULT_UNSTORAGE_PREFIX}:session:${session.id}`);
+ */
 export const DEFAULT_UNSTORAGE_PREFIX = "sealed-session";
 
 /**
  * The part of an unstorage `Storage` the store uses; `createStorage()` fits
  * it as is. Structural, so that the package's types do not require unstorage.
+ *
+ * @example
+ * import { createStorage } from "unstorage";
+ * const storage: UnstorageLike = createStorage();
  */
 export interface UnstorageLike {
   getItem(key: string): Promise<unknown>;
@@ -16,7 +25,12 @@ export interface UnstorageLike {
   getKeys(base?: string): Promise<string[]>;
 }
 
-/** Options of {@link unstorageStore}. */
+/**
+ * Options of {@link unstorageStore}.
+ *
+ * @example
+ * const store = unstorageStore(storage, { prefix: "myapp" } satisfies UnstorageStoreOptions);
+ */
 export interface UnstorageStoreOptions {
   /** Key namespace: sessions at `<prefix>:session:<id>`, user index at `<prefix>:user:<user>:<id>`. Default `"sealed-session"`. */
   prefix?: string;
@@ -24,7 +38,12 @@ export interface UnstorageStoreOptions {
   now?: () => number;
 }
 
-/** A {@link SessionStore} on an unstorage driver. */
+/**
+ * A {@link SessionStore} on an unstorage driver.
+ *
+ * @example
+ * const store: UnstorageStore = unstorageStore(createStorage());
+ */
 export interface UnstorageStore extends SessionStore {
   touch(id: string, ttlSeconds: number): Promise<boolean>;
   listByUser(user: string): Promise<string[]>;
