@@ -90,8 +90,11 @@ export function resolveCookieOptions(options: CookieOptions | undefined): Resolv
   if (o.domain !== undefined && (!ATTRIBUTE_VALUE.test(o.domain) || o.domain.includes(" "))) {
     configError("cookie domain must be printable ASCII without spaces, ';', CR or LF");
   }
-  const sameSite = o.sameSite === true ? "strict" : o.sameSite === false ? undefined : o.sameSite;
-  if (sameSite !== undefined && !["lax", "strict", "none"].includes(sameSite)) {
+  // Any case, as cookie-es (h3) takes it: an h3 config with "Lax" must keep working.
+  const given: unknown = o.sameSite;
+  const sameSite =
+    given === true ? "strict" : given === false || given === undefined ? undefined : String(given).toLowerCase();
+  if (sameSite !== undefined && !isSameSite(sameSite)) {
     configError(`cookie sameSite must be "lax", "strict" or "none" (got ${JSON.stringify(sameSite)})`);
   }
   const secure = o.secure ?? true;
@@ -139,4 +142,8 @@ export function resolveCookieOptions(options: CookieOptions | undefined): Resolv
     chunkMaxLength,
     maxChunks,
   };
+}
+
+function isSameSite(value: string): value is "lax" | "strict" | "none" {
+  return value === "lax" || value === "strict" || value === "none";
 }

@@ -294,9 +294,20 @@ describe("configuration mistakes fail fast, echoing no secret", () => {
     ["CR/LF in domain", { password, cookie: { domain: "a.com\r\nX-Evil: 1" } }],
     ["bad name", { password, name: "a b" }],
     ["SameSite=None without Secure", { password, cookie: { sameSite: "none", secure: false } }],
+    ["SameSite=None (any case) without Secure", { password, cookie: { sameSite: "None", secure: false } }],
+    ["unknown SameSite", { password, cookie: { sameSite: "loose" } }],
   ] as const)("%s", async (_label, cfg) => {
     const error = await getSession(event, cfg as SessionConfig).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "ERR_CONFIG" });
     expect(String((error as Error).message)).not.toContain("short-secret");
+  });
+});
+
+describe("h3 configs written in JavaScript", () => {
+  it("take sameSite in any case, as cookie-es does", async () => {
+    const event = { req: new Request("https://example.com/"), res: { headers: new Headers() } };
+    const cookie = { sameSite: "Strict" } as unknown as SessionConfig["cookie"];
+    await updateSession(event, { password, cookie }, { a: 1 });
+    expect(event.res.headers.getSetCookie()[0]).toMatch(/; SameSite=Strict/);
   });
 });
