@@ -4,7 +4,7 @@ import { clearSession, regenerateSession, updateSession } from "./api.ts";
 import { type ResolvedConfig, resolveConfig } from "./config.ts";
 import { loadState } from "./load.ts";
 import { persist } from "./persist.ts";
-import { currentState, type SessionState } from "./state.ts";
+import { currentState } from "./state.ts";
 import type { SessionConfig, SessionData, SessionManager } from "./types.ts";
 
 /**
@@ -31,61 +31,66 @@ export async function useSession<T extends object = SessionData>(
   // Accessors shared by every manager: literal getters (new closures per call)
   // would give each manager its own hidden class, which is slow and makes
   // young-generation GC promote the whole request.
-  const manager = Object.defineProperties({}, VIEWS) as SessionManager<T>;
-  Object.defineProperty(manager, kLive, { value: { io, config: resolved } satisfies Live });
-  Object.assign(manager, {
-    async update(update) {
-      await updateSession(event, config, update);
-      return manager;
-    },
-    async clear() {
-      await clearSession(event, config);
-      return manager;
-    },
-    async regenerate(options) {
-      await regenerateSession(event, config, options);
-      return manager;
-    },
-    async flash(key, value) {
-      const current = await loadState(io, resolved, event);
-      current.flash = { ...current.flash, [key]: value };
-      await persist(io, resolved, current, event);
-      return manager;
-    },
-    async flashes() {
-      const current = await loadState(io, resolved, event);
-      const messages = current.flash ?? {};
-      if (Object.keys(messages).length === 0) return {};
-      current.flash = undefined;
-      await persist(io, resolved, current, event);
-      return messages;
-    },
-  } satisfies Omit<SessionManager<T>, "id" | "data" | "createdAt">);
+  const manager = new LiveSession(io, resolved) as LiveSession & SessionManager<T>;
+  // Methods are own closures, as in h3, so that `const { update } = session` keeps working.
+  manager.update = async (update) => {
+    await updateSession(event, config, update);
+    return manager;
+  };
+  manager.clear = async () => {
+    await clearSession(event, config);
+    return manager;
+  };
+  manager.regenerate = async (options) => {
+    await regenerateSession(event, config, options);
+    return manager;
+  };
+  manager.flash = async (key, value) => {
+    const current = await loadState(io, resolved, event);
+    current.flash = { ...current.flash, [key]: value };
+    await persist(io, resolved, current, event);
+    return manager;
+  };
+  manager.flashes = async () => {
+    const current = await loadState(io, resolved, event);
+    const messages = current.flash ?? {};
+    if (Object.keys(messages).length === 0) return {};
+    current.flash = undefined;
+    await persist(io, resolved, current, event);
+    return messages;
+  };
   return manager;
 }
 
-const kLive: unique symbol = Symbol("sealed-session.live");
+/**
+ * `id`, `data` and `createdAt` as live views of the request's current state
+ * (also after `clear()` replaced it). Getters on a shared prototype keep one
+ * hidden class for every manager; per-object accessors put each manager in
+ * dictionary mode, which costs microseconds per request.
+ */
+class LiveSession {
+  readonly #io: EventIO;
+  readonly #config: ResolvedConfig;
 
-interface Live {
-  readonly io: EventIO;
-  readonly config: ResolvedConfig;
+  constructor(io: EventIO, config: ResolvedConfig) {
+    this.#io = io;
+    this.#config = config;
+  }
+
+  get id(): string | undefined {
+    return currentState(this.#io, this.#config)?.session.id;
+  }
+
+  get data(): SessionData {
+    return currentState(this.#io, this.#config)?.session.data ?? {};
+  }
+
+  get createdAt(): number {
+    return currentState(this.#io, this.#config)?.session.createdAt ?? 0;
+  }
+
+  /** What `JSON.stringify(session)` shows, since the views live on the prototype. */
+  toJSON(): { id: string | undefined; createdAt: number; data: SessionData } {
+    return { id: this.id, createdAt: this.createdAt, data: this.data };
+  }
 }
-
-/** The request's current state for a manager (also after `clear()` replaced it). */
-function live(manager: object): SessionState | undefined {
-  const { io, config } = (manager as { [kLive]: Live })[kLive];
-  return currentState(io, config);
-}
-
-/** `id`, `data` and `createdAt`: live views, defined once, own and enumerable as before. */
-const VIEWS = Object.getOwnPropertyDescriptors({
-  get id() {
-    return live(this)?.session.id;
-  },
-  get data() {
-    return live(this)?.session.data ?? {};
-  },
-  get createdAt() {
-    return live(this)?.session.createdAt ?? 0;
-  },
-});

@@ -136,3 +136,26 @@ describe("regressions found in review", () => {
     expect((await getSession(ev(cookieOf(e2)), config)).data).toEqual({ theme: "dark" });
   });
 });
+
+describe("the manager useSession returns", () => {
+  it("keeps id and data live through clear(), also when destructured, and serializes to its session", async () => {
+    const config: SessionConfig = { password: PW };
+    const e = ev();
+    const session = await useSession(e, config);
+    const { update, clear } = session;
+    await update({ user: "ada" });
+    const firstId = session.id;
+    expect(JSON.parse(JSON.stringify(session))).toEqual({
+      id: firstId,
+      createdAt: session.createdAt,
+      data: { user: "ada" },
+    });
+    await clear();
+    expect(session.data).toEqual({});
+    await update({ user: "grace" });
+    expect(session.id).not.toBe(firstId);
+    expect(session.data).toEqual({ user: "grace" });
+    const { data } = session;
+    expect(data).toEqual({ user: "grace" });
+  });
+});
