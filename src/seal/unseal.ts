@@ -90,16 +90,17 @@ const verified = new WeakMap<PasswordSet, WeakMap<ResolvedSealOptions, LruCache<
 /**
  * {@link unseal} with an explicit backend and resolved options, reporting which
  * password opened the token. Tokens already verified by this process are
- * answered from a bounded cache (expiration is still checked on every call), so
- * a returning cookie costs a map lookup and a JSON parse.
+ * answered synchronously from a bounded cache (expiration is still checked on
+ * every call), so a returning cookie costs a map lookup and a JSON parse; a
+ * token seen for the first time returns a promise. Bad input throws at once.
  */
-export async function unsealDetailed(
+export function unsealDetailed(
   backend: CryptoBackend,
   token: string,
   password: PasswordInput,
   options: ResolvedSealOptions,
   extra: { legacyFallback?: boolean | undefined; maxLength?: number | undefined } = {},
-): Promise<UnsealResult> {
+): UnsealResult | Promise<UnsealResult> {
   const now = Date.now() + options.localtimeOffsetMsec;
   if (typeof token !== "string") throw formatError("token is not a string");
   if (token.length > (extra.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH)) throw formatError("token is too long");
@@ -112,8 +113,23 @@ export async function unsealDetailed(
     // Verified once through the 1-iteration fallback: not acceptable to a caller that turned it off.
     if (hit.verified.legacy && !fallback) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
     checkExpiration(hit.verified.expiration, now, options);
-    return { ...hit.verified, value: parseSafe(hit.verified.text) };
+    const { passwordId, expiration, legacy, rotated } = hit.verified;
+    return { value: parseSafe(hit.verified.text), passwordId, expiration, legacy, rotated };
   }
+  return verify(backend, token, set, options, cache, key, fallback, now);
+}
+
+/** The full check of a token this process has not verified yet; caches what passes. */
+async function verify(
+  backend: CryptoBackend,
+  token: string,
+  set: PasswordSet,
+  options: ResolvedSealOptions,
+  cache: LruCache<string, Entry>,
+  key: string,
+  fallback: boolean,
+  now: number,
+): Promise<UnsealResult> {
 
   const parts = token.split("*");
   if (parts.length !== 8) throw formatError("a seal has 8 fields");
