@@ -130,7 +130,6 @@ async function verify(
   fallback: boolean,
   now: number,
 ): Promise<UnsealResult> {
-
   const parts = token.split("*");
   if (parts.length !== 8) throw formatError("a seal has 8 fields");
   const [prefix, id, encSalt, ivText, cipherText, expText, macSalt, mac] = parts as [
