@@ -29,6 +29,18 @@ export function parseSafe(text: string): unknown {
   return JSON.parse(text, dropDangerousKeys);
 }
 
+/**
+ * A deep copy of a value made by {@link parseSafe}: plain objects, arrays and
+ * primitives only, and no dangerous keys (parsing dropped them).
+ */
+export function cloneJson<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key in value) copy[key] = cloneJson((value as Record<string, unknown>)[key]);
+  return copy as T;
+}
+
 /** True for keys that must never be merged into an object: they reach its prototype. */
 export function isDangerousKey(key: string): boolean {
   return key === "__proto__" || key === "constructor" || key === "prototype";

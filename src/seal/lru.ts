@@ -1,42 +1,63 @@
 /**
- * A small least-recently-used map. `Map` keeps insertion order, so a hit is
- * moved to the end and the first key is the one to evict.
+ * A bounded cache that keeps recently used entries: two generations of half
+ * the capacity each. A hit in the young generation is a single `Map` lookup
+ * (a strict LRU would delete and re-insert on every hit, which is most of the
+ * cost of a cached unseal); a hit in the old one moves the entry up. When the
+ * young generation is full it becomes the old one and the old one is dropped,
+ * so at most `max` entries are held and an entry used at least once per
+ * `max / 2` insertions is never evicted.
  */
 export class LruCache<K, V> {
   readonly #max: number;
-  readonly #map = new Map<K, V>();
+  readonly #half: number;
+  #young = new Map<K, V>();
+  #old = new Map<K, V>();
 
   constructor(max: number) {
     this.#max = max;
+    this.#half = Math.max(1, Math.floor(max / 2));
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#young.size + this.#old.size;
   }
 
   get(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
+    const value = this.#young.get(key);
+    if (value !== undefined) return value;
+    const old = this.#old.get(key);
+    if (old !== undefined) {
+      this.#old.delete(key);
+      this.#insert(key, old);
     }
-    return value;
+    return old;
   }
 
   set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.#max) {
-      const oldest = this.#map.keys().next();
-      if (!oldest.done) this.#map.delete(oldest.value);
+    if (this.#young.has(key)) this.#young.set(key, value);
+    else {
+      this.#old.delete(key);
+      this.#insert(key, value);
     }
   }
 
   delete(key: K): void {
-    this.#map.delete(key);
+    this.#young.delete(key);
+    this.#old.delete(key);
   }
 
   clear(): void {
-    this.#map.clear();
+    this.#young.clear();
+    this.#old.clear();
+  }
+
+  #insert(key: K, value: V): void {
+    if (this.#young.size >= this.#half) {
+      this.#old = this.#young;
+      this.#young = new Map();
+    }
+    // Only a cache of one can be over its bound here (two generations of one).
+    if (this.#old.size + this.#young.size >= this.#max) this.#old.clear();
+    this.#young.set(key, value);
   }
 }

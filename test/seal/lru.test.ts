@@ -1,0 +1,54 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { LruCache } from "../../src/seal/lru.ts";
+
+// The caches behind key derivation and verified tokens: bounded whatever the
+// traffic, and never forgetting an entry that is in steady use.
+describe("LruCache", () => {
+  it("never holds more than max entries, and a set is readable at once", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 40 })), { maxLength: 300 }),
+        (max, ops) => {
+          const cache = new LruCache<number, number>(max);
+          for (const [isSet, key] of ops) {
+            if (isSet) {
+              cache.set(key, key * 2);
+              expect(cache.get(key)).toBe(key * 2);
+            } else {
+              const value = cache.get(key);
+              if (value !== undefined) expect(value).toBe(key * 2);
+            }
+            expect(cache.size).toBeLessThanOrEqual(max);
+          }
+        },
+      ),
+    );
+  });
+
+  it("keeps an entry read at least once per max/2 insertions", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 50 }), fc.integer({ min: 1, max: 500 }), (max, inserts) => {
+        const cache = new LruCache<string, number>(max);
+        cache.set("hot", 1);
+        for (let i = 0; i < inserts; i++) {
+          cache.set(`cold-${i}`, i);
+          if ((i + 1) % Math.floor(max / 2) === 0) expect(cache.get("hot")).toBe(1);
+        }
+      }),
+    );
+  });
+
+  it("delete and clear forget entries in either generation", () => {
+    const cache = new LruCache<string, number>(4);
+    for (const [i, key] of ["a", "b", "c", "d"].entries()) cache.set(key, i);
+    cache.delete("a");
+    cache.delete("d");
+    expect(cache.get("a")).toBeUndefined();
+    expect(cache.get("d")).toBeUndefined();
+    expect(cache.get("b")).toBe(1);
+    cache.clear();
+    expect(cache.size).toBe(0);
+  });
+});
