@@ -8,15 +8,55 @@ import { SessionError } from "../errors.ts";
 export function stringifyStrict(value: unknown): string {
   let text: string | undefined;
   try {
-    text = JSON.stringify(value, refuseLossy);
+    // A plain walk first: a replacer would be a call from C++ into JS for every
+    // key, which is most of the cost of stringifying a small session.
+    assertLossless(value, "", []);
+    text = JSON.stringify(value);
   } catch (error) {
     if (error instanceof SessionError) throw error;
-    throw new SessionError("ERR_SEAL_VALUE", "value cannot be sealed: it contains a cycle or a BigInt", {
-      cause: error,
-    });
+    // A toJSON or getter that throws, or a cycle added behind the walk's back.
+    throw new SessionError("ERR_SEAL_VALUE", "value cannot be sealed: it has no JSON form", { cause: error });
   }
   if (text === undefined) throw new SessionError("ERR_SEAL_VALUE", "value cannot be sealed: it has no JSON form");
   return text;
+}
+
+/** Refuses what JSON would drop or change, seeing values as JSON.stringify does (after toJSON). */
+function assertLossless(value: unknown, key: string, ancestors: object[], fromToJSON = false): void {
+  switch (typeof value) {
+    case "function":
+    case "symbol":
+    case "bigint":
+      throw new SessionError("ERR_SEAL_VALUE", `value cannot be sealed: ${describe(key)} is a ${typeof value}`);
+    case "number":
+      if (!Number.isFinite(value)) {
+        throw new SessionError("ERR_SEAL_VALUE", `value cannot be sealed: ${describe(key)} is ${String(value)}`);
+      }
+      return;
+    case "object": {
+      if (value === null) return;
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      // JSON.stringify calls toJSON once and serializes its result as it is.
+      if (typeof toJSON === "function" && !fromToJSON) {
+        assertLossless(toJSON.call(value, key), key, ancestors, true);
+        return;
+      }
+      if (ancestors.includes(value)) {
+        throw new SessionError("ERR_SEAL_VALUE", "value cannot be sealed: it contains a cycle");
+      }
+      ancestors.push(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) assertLossless(value[i], String(i), ancestors);
+      } else {
+        for (const name of Object.keys(value))
+          assertLossless((value as Record<string, unknown>)[name], name, ancestors);
+      }
+      ancestors.pop();
+      return;
+    }
+    default:
+      return;
+  }
 }
 
 /**
@@ -48,22 +88,6 @@ export function isDangerousKey(key: string): boolean {
 
 function dropDangerousKeys(this: unknown, key: string, value: unknown): unknown {
   return key === "__proto__" || key === "constructor" ? undefined : value;
-}
-
-function refuseLossy(this: unknown, key: string, value: unknown): unknown {
-  switch (typeof value) {
-    case "function":
-    case "symbol":
-    case "bigint":
-      throw new SessionError("ERR_SEAL_VALUE", `value cannot be sealed: ${describe(key)} is a ${typeof value}`);
-    case "number":
-      if (!Number.isFinite(value)) {
-        throw new SessionError("ERR_SEAL_VALUE", `value cannot be sealed: ${describe(key)} is ${String(value)}`);
-      }
-      return value;
-    default:
-      return value;
-  }
 }
 
 function describe(key: string): string {

@@ -141,12 +141,11 @@ function isLocalhost(hostname: string | undefined): boolean {
   );
 }
 
-function byteLength(text: string): number {
-  // Tokens and attributes are ASCII; only a developer-chosen domain could not be.
-  if (!NON_ASCII.test(text)) return text.length;
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) bytes += text.charCodeAt(i) > 0x7ff ? 2 : 1;
-  return bytes;
+/**
+ * Bytes of a Set-Cookie line. Every part is ASCII by construction: the name
+ * is a token, the value a seal (base64url and `*`), and the attributes are
+ * refused at configuration unless printable ASCII. So bytes = characters.
+ */
+function byteLength(line: string): number {
+  return line.length;
 }
-
-const NON_ASCII = /[\u0080-\uffff]/;

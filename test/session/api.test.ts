@@ -296,6 +296,10 @@ describe("configuration mistakes fail fast, echoing no secret", () => {
     ["SameSite=None without Secure", { password, cookie: { sameSite: "none", secure: false } }],
     ["SameSite=None (any case) without Secure", { password, cookie: { sameSite: "None", secure: false } }],
     ["unknown SameSite", { password, cookie: { sameSite: "loose" } }],
+    // Cookie sizes are counted in characters: every part must stay ASCII.
+    ["non-ASCII domain", { password, cookie: { domain: "exämple.com" } }],
+    ["non-ASCII path", { password, cookie: { path: "/ä" } }],
+    ["non-ASCII name", { password, name: "sëss" }],
   ] as const)("%s", async (_label, cfg) => {
     const error = await getSession(event, cfg as SessionConfig).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "ERR_CONFIG" });
