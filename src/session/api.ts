@@ -35,7 +35,9 @@ export async function getSession<T extends object = SessionData>(
 
 /**
  * Merges `update` into the session data (a partial object, or a function that
- * returns one or mutates the data) and writes the cookie.
+ * returns one or mutates the data) and writes the cookie. If the write fails
+ * (`ERR_SESSION_TOO_LARGE`, a store outage) it throws and the data's top-level
+ * keys are put back as they were, so the request goes on with what the client holds.
  *
  * @example
  * await updateSession(event, config, { theme: "dark" });
@@ -50,10 +52,26 @@ export async function updateSession<T extends object = SessionData>(
   const io = eventIO(event);
   const state = await loadState(io, resolved, event);
   const data = state.session.data;
+  // Updates merge shallowly, so a shallow copy is enough to undo one.
+  const before = { ...data };
   const patch = typeof update === "function" ? update(data as T) : update;
   mergeInto(data, patch);
-  await persist(io, resolved, state, event);
+  const mine = ++state.updates;
+  try {
+    await persist(io, resolved, state, event);
+  } catch (error) {
+    // The update did not land (too large, store down): leave the request with
+    // the data the client still holds, unless a later update merged since and
+    // its own write decides.
+    if (state.updates === mine) restore(data, before);
+    throw error;
+  }
   return state.session as unknown as Session<T>;
+}
+
+function restore(data: Record<string, unknown>, before: Record<string, unknown>): void {
+  for (const key of Object.keys(data)) if (!Object.hasOwn(before, key)) delete data[key];
+  Object.assign(data, before);
 }
 
 /**

@@ -22,6 +22,8 @@ export interface SessionState {
   stored: boolean;
   /** Set when clear() replaced this state; its late writes are dropped. */
   dead: boolean;
+  /** Counts updates merged into the data, so a failed one knows whether it was the last. */
+  updates: number;
 }
 
 const kSessions: unique symbol = Symbol.for("sealed-session.sessions");
@@ -60,5 +62,6 @@ export function freshState(config: ResolvedConfig, now = Date.now(), id = config
     queue: Promise.resolve(),
     stored: false,
     dead: false,
+    updates: 0,
   };
 }

@@ -159,3 +159,39 @@ describe("the manager useSession returns", () => {
     expect(data).toEqual({ user: "grace" });
   });
 });
+
+describe("an update that cannot be written", () => {
+  it("leaves the data as the client holds it, so the next update in the request succeeds", async () => {
+    const config: SessionConfig = { password: PW, cookie: { maxChunks: 1 } };
+    const e = ev();
+    const session = await useSession(e, config);
+    await session.update({ user: "ada" });
+    await expect(session.update({ blob: "x".repeat(20_000) })).rejects.toMatchObject({
+      code: "ERR_SESSION_TOO_LARGE",
+    });
+    expect(session.data).toEqual({ user: "ada" });
+    await expect(
+      session.update((data: Record<string, unknown>) => {
+        data.blob = "y".repeat(20_000);
+        data.user = "mallory";
+      }),
+    ).rejects.toMatchObject({ code: "ERR_SESSION_TOO_LARGE" });
+    expect(session.data).toEqual({ user: "ada" });
+    await session.update({ theme: "dark" });
+    const next = await getSession(ev(cookieOf(e)), config);
+    expect(next.data).toEqual({ user: "ada", theme: "dark" });
+  });
+
+  it("store down: the failed patch is undone too", async () => {
+    const store = memoryStore();
+    const config: SessionConfig = { password: PW, store };
+    const e = ev();
+    const session = await useSession(e, config);
+    await session.update({ user: "ada" });
+    const set = store.set.bind(store);
+    store.set = () => Promise.reject(new Error("down"));
+    await expect(session.update({ user: "mallory" })).rejects.toMatchObject({ code: "ERR_STORE_UNAVAILABLE" });
+    expect(session.data).toEqual({ user: "ada" });
+    store.set = set;
+  });
+});
