@@ -4,7 +4,7 @@
 # toWebHandler and plain { req, res } events, memoryStore included) on every
 # runtime the package supports, through test/runtimes/run-conformance.ts:
 #
-#   node20   the system node, on the built dist/ (Node 20 cannot strip types)
+#   node20   Node 20 from .runtimes/, on the built dist/ (Node 20 cannot strip types)
 #   node22   Node 22 from .runtimes/, on the TypeScript sources
 #   node24   Node 24 from .runtimes/, on the TypeScript sources
 #   bun      Bun from .runtimes/, on the TypeScript sources
@@ -27,6 +27,7 @@ BUILD="$RUNTIMES/build"
 ALL=(node20 node22 node24 bun deno workerd)
 TIMEOUT=300
 
+NODE20="$RUNTIMES/node_modules/node20/bin/node"
 NODE22="$RUNTIMES/node_modules/node22/bin/node"
 NODE24="$RUNTIMES/node_modules/node24/bin/node"
 BUN="$RUNTIMES/node_modules/bun/bin/bun"
@@ -40,7 +41,7 @@ cd "$ROOT"
 install_runtimes() {
   local stamp="$RUNTIMES/.installed" want
   want="$(cat "$MANIFEST/package.json" "$MANIFEST/package-lock.json" | sha256sum | cut -d' ' -f1)"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$NODE22" && -x "$NODE24" && -x "$BUN" && -x "$DENO" ]]; then
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$NODE20" && -x "$NODE22" && -x "$NODE24" && -x "$BUN" && -x "$DENO" ]]; then
     echo "runtimes: .runtimes/ is up to date"
     return
   fi
@@ -56,7 +57,7 @@ install_runtimes() {
 # Sets `command` to what runs the suite on runtime $1.
 runner() {
   case "$1" in
-  node20) command=(node "$BUILD/node-dist.mjs") ;;
+  node20) command=("$NODE20" "$BUILD/node-dist.mjs") ;;
   node22) command=("$NODE22" test/runtimes/run-conformance.ts) ;;
   node24) command=("$NODE24" test/runtimes/run-conformance.ts) ;;
   bun) command=("$BUN" test/runtimes/run-conformance.ts) ;;
