@@ -182,7 +182,72 @@ export const cases: ConformanceCase[] = [
       for (const variant of variants) await assertCode(unseal(variant, PASSWORD, o), "ERR_SEAL_FORMAT");
     },
   },
+  {
+    name: "rejects every one-character change, truncation and append with the code of the field hit",
+    async run(o) {
+      const password = [{ id: "key1", secret: PASSWORD }];
+      const token = await seal({ user: "ada", n: 1 }, password, { ...o, ttl: 3_600_000 });
+      for (let i = 0; i < token.length; i++) {
+        const original = token[i] ?? "";
+        // One change inside the field's alphabet (reaches the MAC) and one outside it.
+        for (const replacement of [sameAlphabet(original), "*"]) {
+          if (replacement === original) continue;
+          const tampered = token.slice(0, i) + replacement + token.slice(i + 1);
+          const code = await codeOf(unseal(tampered, password, o));
+          const allowed = tamperCodes(token, i, replacement);
+          assert(allowed.includes(code), `char ${i} (${fieldNames[fieldIndex(token, i)]}) -> ${replacement}: ${code}`);
+        }
+      }
+      for (let length = 0; length < token.length; length++) {
+        const code = await codeOf(unseal(token.slice(0, length), password, o));
+        assert(code.startsWith("ERR_SEAL_"), `truncated to ${length}: ${code}`);
+      }
+      for (const extra of ["a", "*", "0", "-"]) {
+        const code = await codeOf(unseal(token + extra, password, o));
+        assert(code === "ERR_SEAL_FORMAT" || code === "ERR_SEAL_MAC", `appended ${extra}: ${code}`);
+      }
+    },
+  },
 ];
+
+const fieldNames = ["prefix", "id", "encSalt", "iv", "ciphertext", "expiration", "macSalt", "mac"] as const;
+
+function fieldIndex(token: string, index: number): number {
+  return token.slice(0, index).split("*").length - 1;
+}
+
+/** A different character of the same alphabet (hex, base64url, digit or word). */
+function sameAlphabet(c: string): string {
+  if (/[0-9]/.test(c)) return c === "7" ? "3" : "7";
+  if (/[a-f]/.test(c)) return c === "b" ? "e" : "b";
+  if (/[A-Za-z_-]/.test(c)) return c === "Q" ? "x" : "Q";
+  return "a";
+}
+
+/** The codes a one-character change at `index` may produce. */
+function tamperCodes(token: string, index: number, replacement: string): string[] {
+  if (token[index] === "*" || replacement === "*") return ["ERR_SEAL_FORMAT"];
+  switch (fieldNames[fieldIndex(token, index)]) {
+    case "prefix":
+      return ["ERR_SEAL_FORMAT"];
+    case "id":
+      return ["ERR_SEAL_PASSWORD_ID"];
+    case "expiration":
+      return ["ERR_SEAL_MAC", "ERR_SEAL_EXPIRED"];
+    default:
+      // Salts, IV, ciphertext and MAC: an in-alphabet change reaches the MAC check.
+      return ["ERR_SEAL_MAC"];
+  }
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "accepted";
+  } catch (error) {
+    return error instanceof SessionError ? error.code : String(error);
+  }
+}
 
 function withPart(parts: string[], index: number, value: string): string {
   const copy = [...parts];
