@@ -1,0 +1,108 @@
+import * as nodeCrypto from "node:crypto";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createNodeBackend } from "../../src/seal/backend-node.ts";
+import { resolveSealOptions, type SealOptions } from "../../src/seal/options.ts";
+import { sealWith } from "../../src/seal/seal.ts";
+import { unsealDetailed } from "../../src/seal/unseal.ts";
+
+// "No wasted work per request", checked by counting what the node backend asks
+// of node:crypto. Each test builds its own backend, so caches start empty.
+const PASSWORD = "a-password-that-is-long-enough-for-iron-32+";
+
+function countingBackend() {
+  const calls = { pbkdf2Sync: 0, pbkdf2: 0, createHmac: 0, createDecipheriv: 0 };
+  const counted = new Proxy(nodeCrypto, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof property === "string" && property in calls && typeof value === "function") {
+        return (...args: unknown[]) => {
+          calls[property as keyof typeof calls]++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return value;
+    },
+  });
+  return { backend: createNodeBackend(counted), calls };
+}
+
+const derivations = (calls: { pbkdf2Sync: number; pbkdf2: number }) => calls.pbkdf2Sync + calls.pbkdf2;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("key work on the node backend", () => {
+  it("steady traffic derives one key pair per salt window, whatever the request count", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { backend, calls } = countingBackend();
+    const options = resolveSealOptions({});
+    for (let i = 0; i < 100; i++) {
+      const token = await sealWith(backend, { n: i }, PASSWORD, options);
+      expect((await unsealDetailed(backend, token, PASSWORD, options)).value).toEqual({ n: i });
+    }
+    expect(derivations(calls)).toBe(2); // one encryption key, one integrity key
+    vi.advanceTimersByTime(options.saltReuseMs + 1);
+    for (let i = 0; i < 100; i++) {
+      const token = await sealWith(backend, { n: i }, PASSWORD, options);
+      await unsealDetailed(backend, token, PASSWORD, options);
+    }
+    expect(derivations(calls)).toBe(4);
+  });
+
+  it("with saltReuseMs: 0 every seal derives its own keys (iron's behaviour)", async () => {
+    const { backend, calls } = countingBackend();
+    const options = resolveSealOptions({ saltReuseMs: 0, iterations: 1 } as SealOptions);
+    for (let i = 0; i < 5; i++) await sealWith(backend, { n: i }, PASSWORD, options);
+    expect(calls.pbkdf2Sync).toBe(10);
+  });
+
+  it("derives keys for an unknown salt at high iterations off the main thread", async () => {
+    const sealer = countingBackend();
+    const options = resolveSealOptions({});
+    const token = await sealWith(sealer.backend, { a: 1 }, PASSWORD, options);
+    const { backend, calls } = countingBackend();
+    expect((await unsealDetailed(backend, token, PASSWORD, options)).value).toEqual({ a: 1 });
+    expect(calls.pbkdf2).toBe(2);
+    expect(calls.pbkdf2Sync).toBe(0);
+  });
+
+  it("refuses malformed, foreign-id and expired tokens before any key derivation or HMAC", async () => {
+    const options = resolveSealOptions({ ttl: 1000 });
+    const sealer = countingBackend();
+    const token = await sealWith(sealer.backend, { a: 1 }, [{ id: "k1", secret: PASSWORD }], options);
+    const parts = token.split("*");
+    const expired = [...parts.slice(0, 5), String(Date.now() - 120_000), ...parts.slice(6)].join("*");
+    const bad = [
+      "",
+      "x".repeat(100_000),
+      token.replace("Fe26.2", "Fe26.1"),
+      `${token}*extra`,
+      [...parts.slice(0, 3), `${parts[3]}!`, ...parts.slice(4)].join("*"),
+      token.replace("*k1*", "*k9*"),
+      expired,
+    ];
+    const { backend, calls } = countingBackend();
+    for (const variant of bad) {
+      await expect(
+        (async () => unsealDetailed(backend, variant, [{ id: "k1", secret: PASSWORD }], options))(),
+      ).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_SEAL_(FORMAT|PASSWORD_ID|EXPIRED)$/) });
+    }
+    expect(calls).toEqual({ pbkdf2Sync: 0, pbkdf2: 0, createHmac: 0, createDecipheriv: 0 });
+  });
+
+  it("decrypts only after the MAC matched", async () => {
+    const options = resolveSealOptions({});
+    const sealer = countingBackend();
+    const token = await sealWith(sealer.backend, { a: 1 }, PASSWORD, options);
+    const parts = token.split("*");
+    const mac = parts[7] ?? "";
+    const forged = [...parts.slice(0, 7), (mac[0] === "A" ? "B" : "A") + mac.slice(1)].join("*");
+    const { backend, calls } = countingBackend();
+    await expect((async () => unsealDetailed(backend, forged, PASSWORD, options))()).rejects.toMatchObject({
+      code: "ERR_SEAL_MAC",
+    });
+    expect(calls.createDecipheriv).toBe(0);
+    expect(calls.createHmac).toBeGreaterThan(0);
+  });
+});
