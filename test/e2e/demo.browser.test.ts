@@ -67,6 +67,19 @@ describe.runIf(run)("the demo in Chromium", () => {
     expect(await page.locator("#user-name").textContent()).toBe("Ada");
     expect(await page.locator("#count").textContent()).toBe("2");
     expect(await page.locator("#session-id").textContent()).toBe(sessionId);
+    // The panel: age counting up, both expiry countdowns counting down, cookie sizes.
+    const endsIn = Number(await page.locator("#ends-in").getAttribute("data-until"));
+    const maxAgeIn = Number(await page.locator("#max-age-in").getAttribute("data-until"));
+    expect(endsIn).toBeGreaterThan(Date.now());
+    expect(maxAgeIn).toBeGreaterThanOrEqual(endsIn);
+    expect(await page.locator("#ends-in").textContent()).toMatch(/^\d+ (min \d+ )?s$/);
+    expect(await page.locator("[data-since]").textContent()).toMatch(/^\d+ (min \d+ )?s$/);
+    expect(Number((await page.locator("#session-bytes").textContent())?.split(" ")[0])).toBeGreaterThan(100);
+    expect(await page.locator("#chunk-count").textContent()).toBe("0");
+    const before = await page.locator("#ends-in").textContent();
+    await page.waitForFunction((text) => document.querySelector("#ends-in")?.textContent !== text, before, {
+      timeout: 5000,
+    });
     await shot(page, "03-reloaded");
   });
 
