@@ -1,8 +1,9 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listenUrl, type RunningDemo, startDemo } from "../../examples/demo/app.ts";
+import { redisUrlOrSkip } from "../store/redis-env.ts";
 
 const PASSWORD = "D3mo-http-9f3K2xQ7vR0bN5cL8zHmT4wAa";
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -130,5 +131,42 @@ describe("npm start (examples/demo/server.ts)", () => {
     const { code, stderr } = await server(["--port", "x"]);
     expect(code).toBe(1);
     expect(stderr).toContain("--port must be a port number");
+  });
+
+  it("--store keeps sessions in Redis and offers 'Sign out everywhere'", async (context) => {
+    const redisUrl = await redisUrlOrSkip();
+    if (!redisUrl) return context.skip();
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "examples/demo/server.ts", "--store", redisUrl, "--port", "0", "--host", "127.0.0.1"],
+      { cwd: root, env: { ...cleanEnv, SESSION_SECRET: PASSWORD }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+          if (match) resolve(match[0]);
+        });
+        child.once("exit", (code) => reject(new Error(`demo exited with ${code}`)));
+        setTimeout(() => reject(new Error(`no startup line: ${out}`)), 15_000);
+      });
+      const signedIn = await fetch(`${url}/sign-in`, {
+        method: "POST",
+        body: new URLSearchParams({ name: `Store-${process.pid}`, role: "member" }),
+        redirect: "manual",
+      });
+      expect(signedIn.status).toBe(303);
+      const cookie = signedIn.headers
+        .getSetCookie()
+        .map((line) => line.split(";")[0])
+        .join("; ");
+      const page = await (await fetch(url, { headers: { cookie } })).text();
+      expect(page).toContain("Sign out everywhere");
+      expect(page).toContain(`Store-${process.pid}`);
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -115,6 +115,72 @@ describe.each(transports)("session API through $name", (transport: Transport) =>
     jar.store(response);
   });
 
+  it("an update started while the first read of a never-verified token is still unsealing waits for it", async () => {
+    // A password of its own: no token sealed under it has been verified by this process, so the
+    // verified-token cache cannot answer and the first read really has to unseal.
+    const fresh: SessionConfig<{ user?: string; role?: string }> = {
+      password: `${crypto.randomUUID()}!${crypto.randomUUID()}`,
+    };
+    const browser = new CookieJar();
+    const created = await transport.fetch(
+      async (e) => (await updateSession(e, fresh, { user: "ada", role: "member" })).id,
+      "/",
+      browser.init(),
+    );
+    browser.store(created);
+    const id = parseBody(await created.text());
+    const response = await transport.fetch(
+      async (e) => {
+        const reading = getSession(e, fresh);
+        const updating = updateSession(e, fresh, { role: "admin" });
+        const [read, updated] = await Promise.all([reading, updating]);
+        return { same: read === updated, id: updated.id, data: updated.data };
+      },
+      "/",
+      browser.init(),
+    );
+    const lines = browser.store(response);
+    expect(lines.filter((l) => l.startsWith("h3="))).toHaveLength(1);
+    expect(await response.json()).toEqual({ same: true, id, data: { user: "ada", role: "admin" } });
+    const read = await transport.fetch(async (e) => (await getSession(e, fresh)).data, "/", browser.init());
+    expect(await read.json()).toEqual({ user: "ada", role: "admin" });
+  });
+
+  it("keeps two named sessions apart in one request: different ids, one Set-Cookie each", async () => {
+    const auth: SessionConfig = { password, name: "auth" };
+    const cart: SessionConfig = { password, name: "cart" };
+    const browser = new CookieJar();
+    const response = await transport.fetch(
+      async (e) => {
+        const [a, c] = await Promise.all([useSession(e, auth), useSession(e, cart)]);
+        await a.update({ user: "ada" });
+        await c.update({ items: 2 });
+        await Promise.all([updateSession(e, auth, { role: "admin" }), updateSession(e, cart, { items: 3 })]);
+        return { auth: a.id, cart: c.id };
+      },
+      "/",
+      browser.init(),
+    );
+    const lines = browser.store(response);
+    const ids = (await response.json()) as { auth: string; cart: string };
+    expect(ids.auth).not.toBe(ids.cart);
+    expect(lines.filter((l) => l.startsWith("auth="))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith("cart="))).toHaveLength(1);
+    expect(lines).toHaveLength(2);
+    const read = await transport.fetch(
+      async (e) => {
+        const [a, c] = await Promise.all([getSession(e, auth), getSession(e, cart)]);
+        return { auth: { id: a.id, data: a.data }, cart: { id: c.id, data: c.data } };
+      },
+      "/",
+      browser.init(),
+    );
+    expect(await read.json()).toEqual({
+      auth: { id: ids.auth, data: { user: "ada", role: "admin" } },
+      cart: { id: ids.cart, data: { items: 3 } },
+    });
+  });
+
   it("leaves cookies set by other code alone", async () => {
     const fresh = new CookieJar();
     const response = await transport.fetch(
@@ -231,6 +297,74 @@ describe.each(transports)("session API through $name", (transport: Transport) =>
     expect(await response.json()).toMatchObject({ user: "ada" });
   });
 
+  /** A token for `cfg` holding `data`, sealed on a request that carries no cookie. */
+  const tokenFor = async (cfg: SessionConfig, data: Record<string, unknown>) => {
+    const response = await transport.fetch(async (e) => {
+      await updateSession(e, cfg, data);
+      return sealSession(e, cfg);
+    }, "/");
+    return parseBody(await response.text()) as string;
+  };
+
+  it("derives the header from the session name, lowercased: name App reads x-app-session", async () => {
+    const app: SessionConfig = { password, name: "App" };
+    const token = await tokenFor(app, { user: "from-header" });
+    const response = await transport.fetch(async (e) => (await getSession(e, app)).data, "/", {
+      headers: { "x-app-session": token },
+    });
+    expect(await response.json()).toEqual({ user: "from-header" });
+    expect(response.headers.getSetCookie()).toEqual([]);
+  });
+
+  it("a valid header session is used before a valid cookie, which it leaves alone", async () => {
+    const browser = new CookieJar();
+    const cookieId = await transport
+      .fetch(async (e) => (await updateSession(e, config, { user: "from-cookie" })).id, "/", browser.init())
+      .then(async (r) => {
+        browser.store(r);
+        return parseBody(await r.text());
+      });
+    const token = await tokenFor(config as SessionConfig, { user: "from-header" });
+    const response = await transport.fetch(
+      async (e) => {
+        const session = await getSession(e, config);
+        return { id: session.id, data: session.data };
+      },
+      "/",
+      browser.init({ headers: { "x-h3-session": token } }),
+    );
+    const body = await response.json();
+    expect(body.data).toEqual({ user: "from-header" });
+    expect(body.id).not.toBe(cookieId);
+    expect(response.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('sessionHeader: "x-custom" reads that header instead of x-h3-session', async () => {
+    const custom: SessionConfig = { password, sessionHeader: "x-custom" };
+    const token = await tokenFor(custom, { user: "from-custom" });
+    const read = (headers: Record<string, string>) =>
+      transport.fetch(async (e) => (await getSession(e, custom)).data, "/", { headers }).then((r) => r.json());
+    expect(await read({ "x-custom": token })).toEqual({ user: "from-custom" });
+    expect(await read({ "x-h3-session": token })).toEqual({});
+  });
+
+  it("sessionHeader: false ignores the session header, even a valid one", async () => {
+    const noHeader: SessionConfig = { password, sessionHeader: false };
+    const token = await tokenFor(noHeader, { user: "from-header" });
+    const browser = new CookieJar();
+    browser.store(
+      await transport.fetch(
+        async (e) => (await updateSession(e, noHeader, { user: "from-cookie" })).id,
+        "/",
+        browser.init(),
+      ),
+    );
+    const read = (init: RequestInit) =>
+      transport.fetch(async (e) => (await getSession(e, noHeader)).data, "/", init).then((r) => r.json());
+    expect(await read({ headers: { "x-h3-session": token } })).toEqual({});
+    expect(await read(browser.init({ headers: { "x-h3-session": token } }))).toEqual({ user: "from-cookie" });
+  });
+
   it("a handler that throws still sends the session cookie it set", async () => {
     const fresh = new CookieJar();
     const response = await transport.fetch(
@@ -300,10 +434,16 @@ describe("configuration mistakes fail fast, echoing no secret", () => {
     ["non-ASCII domain", { password, cookie: { domain: "exämple.com" } }],
     ["non-ASCII path", { password, cookie: { path: "/ä" } }],
     ["non-ASCII name", { password, name: "sëss" }],
+    ["CR/LF in name", { password, name: "a\r\nb" }],
+    ["LF in path", { password, cookie: { path: "/a\nb" } }],
   ] as const)("%s", async (_label, cfg) => {
     const error = await getSession(event, cfg as SessionConfig).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "ERR_CONFIG" });
-    expect(String((error as Error).message)).not.toContain("short-secret");
+    const message = String((error as Error).message);
+    // Neither the configured password nor a fragment of it, whichever case this is.
+    for (const secret of ["short-secret", password, password.slice(0, 12)]) expect(message).not.toContain(secret);
+    // A raw CR/LF from the config would let it forge lines in the logs the message lands in.
+    expect(message).not.toMatch(/[\r\n]/);
   });
 });
 
