@@ -135,6 +135,66 @@ describe("size limits", () => {
   });
 });
 
+describe("size checks count the cookie's attributes", () => {
+  /** The name=value pairs a browser would send back for these Set-Cookie lines. */
+  const cookieHeader = (lines: string[]) =>
+    lines
+      .map((line) => line.slice(0, line.indexOf(";")))
+      .filter((pair) => !pair.endsWith("="))
+      .join("; ");
+  /** Writes a session holding `bytes` of data under `cfg`; returns its lines and what a later request reads. */
+  const roundTrip = async (cfg: SessionConfig, url: string, bytes: number) => {
+    const write = { req: new Request(url), res: { headers: new Headers() } };
+    await updateSession(write, cfg, { cart: blob(bytes) });
+    const lines = write.res.headers.getSetCookie();
+    const read = await getSession<{ cart?: string }>(
+      { req: new Request(url, { headers: { cookie: cookieHeader(lines) } }) },
+      cfg,
+    );
+    return { lines, size: read.data.cart?.length ?? 0 };
+  };
+
+  it("keeps every Set-Cookie within 4096 bytes with a long Domain, Path and Max-Age, and reads back", async () => {
+    // 203 characters of valid hostname labels (each at most 63) and a 100-character path.
+    const domain = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.example.com`;
+    const path = `/${"segment/".repeat(12)}end`;
+    expect([domain.length, path.length]).toEqual([203, 100]);
+    const cfg: SessionConfig = { password, maxAge: 86_400, cookie: { domain, path }, onWarning: () => {} };
+    const counts = new Set<number>();
+    for (let bytes = 2000; bytes <= 9000; bytes += 500) {
+      const { lines, size } = await roundTrip(cfg, `https://${domain}${path}`, bytes);
+      for (const line of lines) {
+        expect(new TextEncoder().encode(line).length, `${bytes} bytes: ${line.slice(0, 40)}`).toBeLessThanOrEqual(4096);
+        expect(line).toContain(`; Path=${path}; Domain=${domain}; Max-Age=`);
+        expect(line).toMatch(/; Max-Age=(86400|86399); Expires=/);
+      }
+      expect(size, `${bytes} bytes read back`).toBe(bytes);
+      counts.add(lines.length);
+    }
+    // The sweep crossed from one cookie to chunks, and from 2 to 3 chunks (plus the marker).
+    expect([...counts].sort()).toEqual([1, 3, 4, 5]);
+  });
+
+  it("splits at a custom cookie.chunkMaxLength: more, smaller chunks that read back", async () => {
+    const cfg: SessionConfig = { password, cookie: { chunkMaxLength: 1000, maxChunks: 20 } };
+    const chunksOf = (lines: string[]) =>
+      lines
+        .filter((line) => /^h3\.\d+=/.test(line))
+        .map((line) => line.slice(line.indexOf("=") + 1, line.indexOf(";")));
+    const big = await roundTrip(cfg, "https://localhost/", 9000);
+    const chunks = chunksOf(big.lines);
+    expect(big.lines[0]).toMatch(new RegExp(`^h3=__chunked__${chunks.length};`));
+    expect(chunks.length).toBe(Math.ceil(chunks.join("").length / 1000));
+    expect(chunks.length).toBeGreaterThanOrEqual(12);
+    for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(1000);
+    expect(big.size).toBe(9000);
+    // A token over 1000 characters is split even though one cookie of it would fit in 4096 bytes.
+    const small = await roundTrip(cfg, "https://localhost/", 1000);
+    expect(chunksOf(small.lines)).toHaveLength(2);
+    expect(small.size).toBe(1000);
+  });
+});
+
 describe("chunks left behind by an overlapping response", () => {
   it("are deleted by the next write even when the main cookie is no longer chunked", async () => {
     // Two requests in flight: the one that grew the session answered first, so

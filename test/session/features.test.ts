@@ -1,3 +1,4 @@
+import { defaults as ironDefaults, seal as ironSeal } from "iron-webcrypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
@@ -6,6 +7,7 @@ import {
   memoryStore,
   type SessionConfig,
   type SessionManager,
+  type StandardSchemaV1,
   toWebHandler,
   useSession,
 } from "../../src/index.ts";
@@ -90,6 +92,25 @@ describe("purpose binding", () => {
   });
 });
 
+describe("purpose binding of unbound seals", () => {
+  it("accepts a seal without a purpose (as h3 writes them) under a custom session name", async () => {
+    const iterations = { iterations: 8192 };
+    const token = await ironSeal({ id: "unbound-1", createdAt: Date.now(), data: { role: "member" } }, NEW, {
+      ...ironDefaults,
+      encryption: { ...ironDefaults.encryption, ...iterations },
+      integrity: { ...ironDefaults.integrity, ...iterations },
+    });
+    const onError = vi.fn();
+    const handler = toWebHandler(async (event) => {
+      const session = await getSession(event, { password: NEW, name: "custom", onError });
+      return { id: session.id, data: session.data };
+    });
+    const response = await handler(new Request("http://localhost/", { headers: { cookie: `custom=${token}` } }));
+    expect(await response.json()).toEqual({ id: "unbound-1", data: { role: "member" } });
+    expect(onError).not.toHaveBeenCalled();
+  });
+});
+
 describe("schema validation (Standard Schema)", () => {
   const schema = z.object({ user: z.string(), role: z.enum(["admin", "member"]) }).partial();
 
@@ -112,6 +133,45 @@ describe("schema validation (Standard Schema)", () => {
     await visit(jar, { password: NEW }, async (s) => (await s.update({ user: "ada", role: "admin" })).data);
     const read = await visit(jar, { password: NEW, schema } as SessionConfig);
     expect(read.body).toEqual({ user: "ada", role: "admin" });
+  });
+});
+
+describe("a hand-written Standard Schema (no library)", () => {
+  type Data = { user?: string; checked?: boolean };
+  /** Accepts a string `user` (or none) and marks the output, so a test can see the output is what is used. */
+  const schema: StandardSchemaV1<unknown, Data> = {
+    "~standard": {
+      version: 1,
+      vendor: "test",
+      validate: (value) => {
+        const user = (value as { user?: unknown }).user;
+        if (user !== undefined && typeof user !== "string") return { issues: [{ message: "user must be a string" }] };
+        return { value: { ...(value as Data), checked: true } };
+      },
+    },
+  };
+
+  it("passes accepted data through as the schema's output", async () => {
+    const jar = new CookieJar();
+    await visit(jar, { password: NEW }, async (s) => (await s.update({ user: "ada" })).data);
+    const onError = vi.fn();
+    const read = await visit(jar, { password: NEW, schema, onError });
+    expect(read.body).toEqual({ user: "ada", checked: true });
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  it("yields a fresh session for rejected data, telling onError the issue", async () => {
+    const jar = new CookieJar();
+    const first = await visit(jar, { password: NEW }, async (s) => (await s.update({ user: 42 })).id);
+    const onError = vi.fn();
+    const read = await visit(jar, { password: NEW, schema, onError }, (s) => ({ id: s.id, data: s.data }));
+    expect(read.body.id).not.toBe(first.body);
+    expect(read.body.data).toEqual({});
+    expect(onError).toHaveBeenCalledWith(
+      "ERR_SESSION_SCHEMA",
+      expect.anything(),
+      expect.objectContaining({ message: expect.stringContaining("user must be a string") }),
+    );
   });
 });
 
@@ -147,6 +207,41 @@ describe("diagnostics", () => {
     expect(onWarning.mock.calls[0]?.[1]).toBe("SECURE_ON_HTTP");
   });
 
+  it("warns through console.warn when there is no onWarning", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const sample = "your-secret-password-here-at-least-32-chars";
+      await visit(new CookieJar(), { password: sample });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/^sealed-session: /);
+      expect(String(warn.mock.calls[0]?.[0])).not.toContain(sample);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("warns about a low-entropy password", async () => {
+    const onWarning = vi.fn();
+    const weak = "a".repeat(40);
+    await visit(new CookieJar(), { password: weak, onWarning });
+    expect(onWarning).toHaveBeenCalledTimes(1);
+    expect(onWarning.mock.calls[0]?.[1]).toBe("WEAK_PASSWORD");
+    expect(onWarning.mock.calls[0]?.[0]).not.toContain(weak);
+  });
+
+  it("warns about a Secure cookie on plain http once per process, across requests and configs", async () => {
+    const onWarning = vi.fn();
+    for (const [config, url] of [
+      [{ password: NEW, onWarning }, "http://example.com/"],
+      [{ password: NEW, onWarning }, "http://example.org/"],
+    ] as const) {
+      const handler = toWebHandler(async (event) => (await useSession(event, config)).id);
+      const [line] = (await handler(new Request(url))).headers.getSetCookie();
+      expect(line).toContain("; Secure");
+    }
+    expect(onWarning.mock.calls.map((c) => c[1])).toEqual(["SECURE_ON_HTTP"]);
+  });
+
   it("warns when a session nears the cookie limit", async () => {
     const onWarning = vi.fn();
     await visit(
@@ -164,6 +259,14 @@ describe("diagnostics", () => {
     const remote = (await handler(new Request("https://example.com/"))).headers.getSetCookie()[0];
     expect(local).not.toContain("Secure");
     expect(remote).toContain("; Secure");
+  });
+
+  it('secure: "auto" keeps Secure on plain http to a host other than localhost', async () => {
+    const config: SessionConfig = { password: NEW, cookie: { secure: "auto" }, onWarning: () => {} };
+    const handler = toWebHandler(async (event) => (await useSession(event, config)).id);
+    const [line] = (await handler(new Request("http://example.com/"))).headers.getSetCookie();
+    expect(line).toMatch(/^h3=Fe26\.2\*/);
+    expect(line).toContain("; Secure");
   });
 });
 

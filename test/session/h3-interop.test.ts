@@ -1,6 +1,6 @@
 import * as h3v2 from "h3";
 import * as h3v1 from "h3-v1";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type AnyEvent, getSession, type SessionConfig, toWebHandler, useSession } from "../../src/index.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 
@@ -21,10 +21,10 @@ function h3v1App(seal?: Record<string, unknown>) {
   return h3v1.toWebHandler(app);
 }
 
-/** An h3 v2 app with its default session options. */
-function h3v2App() {
+/** An h3 v2 app with its default session options, plus `extra`. */
+function h3v2App(extra: Partial<h3v2.SessionConfig> = {}) {
   const app = new h3v2.H3().all("/**", async (event) => {
-    const session = await h3v2.useSession<Data>(event, { password });
+    const session = await h3v2.useSession<Data>(event, { password, ...extra });
     if (event.url.pathname.startsWith("/write")) await session.update({ user: "from-h3v2", n: 2 });
     return { id: session.id, data: session.data };
   });
@@ -83,6 +83,53 @@ describe("cookies written by this library are read by h3 apps", () => {
     const read = await call(h3v1App(), jar);
     expect(read.body).toEqual(written.body);
   });
+});
+
+describe("idle sessions across h3 v2 (idleTimeout: 60 on both sides)", () => {
+  const T0 = Date.UTC(2026, 0, 1);
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const at = (seconds: number) => vi.setSystemTime(T0 + seconds * 1000);
+  /** A second browser holding the same cookies. */
+  const copy = (jar: CookieJar) => {
+    const other = new CookieJar();
+    for (const [name, value] of jar.cookies) other.cookies.set(name, value);
+    return other;
+  };
+  const theirs = h3v2App({ idleTimeout: 60 });
+  const mine = ours({ password, idleTimeout: 60 });
+
+  it.each([
+    ["h3 v2 writes, this library reads", theirs, mine],
+    ["this library writes, h3 v2 reads", mine, theirs],
+  ])(
+    "%s: alive after 59 s idle, a new session after 61 s; a slid cookie is read back",
+    async (_label, writer, reader) => {
+      const jar = new CookieJar();
+      const written = await call(writer, jar, "/write");
+      expect(written.body.data.user).toBeDefined();
+      const untouched = copy(jar);
+
+      at(59);
+      const alive = await call(reader, jar);
+      expect(alive.body).toEqual(written.body);
+      expect(alive.setCookies).toHaveLength(1); // past half the window: the read slid the session
+
+      at(61);
+      const expired = await call(reader, untouched);
+      expect(expired.body.id).not.toBe(written.body.id);
+      expect(expired.body.data).toEqual({});
+
+      // The reader's slid cookie carries a lastSeenAt the writer honours: 118 s after creation, 59 s idle.
+      at(118);
+      expect((await call(writer, jar)).body).toEqual(written.body);
+    },
+  );
 });
 
 describe("h3 events are accepted directly", () => {

@@ -19,14 +19,14 @@ function client(config: SessionConfig) {
   const jar = new CookieJar();
   const handler = toWebHandler(async (event: AnyEvent) => {
     const session = await useSession<{ n?: number }>(event, config);
-    return { id: session.id, data: session.data };
+    return { id: session.id, createdAt: session.createdAt, data: session.data };
   });
   return {
     jar,
     async visit(headers?: Record<string, string>) {
       const response = await handler(new Request("http://localhost/", jar.init({ headers })));
       const setCookies = jar.store(response);
-      return { ...((await response.json()) as { id: string }), setCookies };
+      return { ...((await response.json()) as { id: string; createdAt: number }), setCookies };
     },
   };
 }
@@ -98,6 +98,41 @@ describe("maxAge (absolute)", () => {
     const first = await c.visit();
     at(10.5);
     expect((await c.visit()).id).not.toBe(first.id);
+  });
+
+  it("is written as the seal's ttl, counted from createdAt, and as the cookie's Expires and Max-Age", async () => {
+    const config: SessionConfig = { password, maxAge: 3600 };
+    const c = client(config);
+    const first = await c.visit();
+    /** The expiration iron writes into the token (its 6th field), in ms since epoch. */
+    const sealExpiration = () => Number((c.jar.cookies.get("h3") ?? "").split("*")[5]);
+    expect(Math.abs(sealExpiration() - (first.createdAt + 3_600_000))).toBeLessThanOrEqual(1000);
+    expect(first.setCookies[0]).toContain("; Max-Age=3600;");
+    expect(first.setCookies[0]).toContain(`; Expires=${new Date(first.createdAt + 3_600_000).toUTCString()}`);
+
+    // A write later on seals the time left, not a whole maxAge from now.
+    at(1000);
+    const write = toWebHandler(async (event) => (await useSession(event, config)).update({ n: 1 }).then(() => null));
+    const [line] = c.jar.store(await write(new Request("http://localhost/", c.jar.init())));
+    expect(Math.abs(sealExpiration() - (first.createdAt + 3_600_000))).toBeLessThanOrEqual(1000);
+    expect(line).toContain("; Max-Age=2600;");
+    expect(line).toContain(`; Expires=${new Date(first.createdAt + 3_600_000).toUTCString()}`);
+  });
+
+  it("a seal.ttl shorter than maxAge still ends the seal: past it (and iron's 60 s skew) the session is new", async () => {
+    const onError = vi.fn();
+    const c = client({ password, maxAge: 3600, seal: { ttl: 1000 }, onError });
+    const first = await c.visit();
+    at(30);
+    expect((await c.visit()).id).toBe(first.id);
+    expect(onError).not.toHaveBeenCalled();
+    at(70);
+    expect((await c.visit()).id).not.toBe(first.id);
+    expect(onError).toHaveBeenCalledWith(
+      "ERR_SEAL_EXPIRED",
+      expect.anything(),
+      expect.objectContaining({ code: "ERR_SEAL_EXPIRED" }),
+    );
   });
 
   it("reports ERR_SESSION_EXPIRED to onError", async () => {

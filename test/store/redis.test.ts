@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   clearSession,
   DEFAULT_REDIS_OPTIONS,
+  DEFAULT_STORE_TIMEOUT_MS,
   eventHandler,
   getSession,
   listUserSessions,
@@ -12,6 +13,7 @@ import {
   redisStore,
   regenerateSession,
   type SessionConfig,
+  type SessionStore,
   toWebHandler,
   unstorageStore,
   updateSession,
@@ -23,6 +25,30 @@ import { cloneJar, deleteKeys, startAppServer, type TestServer } from "./redis-h
 
 const url = await redisUrlOrSkip();
 const password = "Vq8-zK2r!mW4xT9bLp0sY7nE3dH6jC1u";
+
+describe("the default store timeout", () => {
+  it("is DEFAULT_STORE_TIMEOUT_MS = 2000 ms: a store that never answers fails the call then, not before", async () => {
+    expect(DEFAULT_STORE_TIMEOUT_MS).toBe(2000);
+    const never = () => new Promise<never>(() => {});
+    const hanging: SessionStore = { name: "hanging", get: never, set: never, delete: never };
+    const event = { req: new Request("http://localhost/"), res: { headers: new Headers() } };
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const settled = vi.fn();
+      const update = updateSession(event, { password, store: hanging }, { a: 1 }).then(settled, (error: unknown) => {
+        settled(error);
+      });
+      await vi.advanceTimersByTimeAsync(DEFAULT_STORE_TIMEOUT_MS - 1);
+      expect(settled).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1);
+      await update;
+      expect(settled).toHaveBeenCalledWith(expect.objectContaining({ code: "ERR_STORE_UNAVAILABLE" }));
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(event.res.headers.getSetCookie()).toEqual([]);
+  });
+});
 
 describe.skipIf(!url)("on a real Redis", () => {
   const redisUrl = url as string;
@@ -85,6 +111,24 @@ describe.skipIf(!url)("on a real Redis", () => {
       expect(await admin.ttl(prefix + id)).toBeGreaterThan(3590);
       expect(await admin.zscore(`${prefix}user:ada`, id)).not.toBeNull();
       expect(await admin.ttl(`${prefix}user:ada`)).toBeGreaterThanOrEqual(await admin.ttl(prefix + id));
+    });
+
+    it("sets the TTL to the remaining lifetime on update, not a whole maxAge again", async () => {
+      const config: SessionConfig = { password, store, maxAge: 3600 };
+      const app = toWebHandler(eventHandler(async (event) => (await updateSession(event, config, { a: 1 })).id));
+      const jar = new CookieJar();
+      const created = await app(new Request("http://localhost/", jar.init()));
+      jar.store(created);
+      const id = await created.text();
+      expect(await admin.ttl(prefix + id)).toBeGreaterThan(3590);
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 1_000_000 });
+      try {
+        const updated = await app(new Request("http://localhost/", jar.init()));
+        expect(await updated.text()).toBe(id);
+      } finally {
+        vi.useRealTimers();
+      }
+      expect(Math.abs((await admin.ttl(prefix + id)) - 2600)).toBeLessThanOrEqual(5);
     });
 
     it("renews the TTL when an idle session slides", async () => {
