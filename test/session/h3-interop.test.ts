@@ -1,7 +1,8 @@
 import * as h3v2 from "h3";
 import * as h3v1 from "h3-v1";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type AnyEvent, getSession, type SessionConfig, toWebHandler, useSession } from "../../src/index.ts";
+import { useFakeClock } from "../helpers/clock.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 
 const password = "Pz4!rQ9-wX2mK7vB0nT5yL8cF3hJ6dS1aG";
@@ -86,15 +87,7 @@ describe("cookies written by this library are read by h3 apps", () => {
 });
 
 describe("idle sessions across h3 v2 (idleTimeout: 60 on both sides)", () => {
-  const T0 = Date.UTC(2026, 0, 1);
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(T0);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-  const at = (seconds: number) => vi.setSystemTime(T0 + seconds * 1000);
+  const at = useFakeClock();
   /** A second browser holding the same cookies. */
   const copy = (jar: CookieJar) => {
     const other = new CookieJar();

@@ -1,19 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type AnyEvent, getSession, type SessionConfig, toWebHandler, useSession } from "../../src/index.ts";
+import { useFakeClock } from "../helpers/clock.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 
 const password = "Lf7!tK2-qW9xR4mZ0vN6bC3yH8sD1gJ5pA";
 const T0 = Date.UTC(2026, 0, 1);
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-const at = (seconds: number) => vi.setSystemTime(T0 + seconds * 1000);
+const at = useFakeClock(T0);
 
 function client(config: SessionConfig) {
   const jar = new CookieJar();
