@@ -87,6 +87,55 @@ export const cases: ConformanceCase[] = [
     },
   },
   {
+    name: "honours saltBits, minPasswordlength and timestampSkewSec; refuses bad option values",
+    async run(o) {
+      const parts = (await seal({ v: 1 }, PASSWORD, { ...o, saltBits: 64 })).split("*");
+      assert(parts[2]?.length === 16 && parts[6]?.length === 16, "64 salt bits are 16 hex characters");
+      await assertCode(seal({ v: 1 }, PASSWORD, { ...o, minPasswordlength: 64 }), "ERR_CONFIG");
+      const token = await seal({ v: 1 }, PASSWORD, { ...o, ttl: 1000 });
+      await assertCode(
+        unseal(token, PASSWORD, { ...o, timestampSkewSec: 0, localtimeOffsetMsec: 3000 }),
+        "ERR_SEAL_EXPIRED",
+      );
+      assertEqual(await unseal(token, PASSWORD, { ...o, timestampSkewSec: 120, localtimeOffsetMsec: 100_000 }), {
+        v: 1,
+      });
+      const bad: SealCallOptions[] = [
+        { iterations: 0 },
+        { saltBits: 0 },
+        { ttl: -1 },
+        { ttl: Number.NaN },
+        { encryption: { algorithm: "des" as "aes-256-cbc" } },
+      ];
+      for (const options of bad) await assertCode(seal({ v: 1 }, PASSWORD, { ...o, ...options }), "ERR_CONFIG");
+    },
+  },
+  {
+    name: "error messages carry neither the token nor the password",
+    async run(o) {
+      const token = await seal({ v: 1 }, PASSWORD, o);
+      const parts = token.split("*");
+      // Thunks: a rejected promise left waiting would be an unhandled rejection on Node.
+      const attempts = [
+        () => unseal(`${token}x`, PASSWORD, o),
+        () => unseal(token, OTHER, o),
+        () => unseal(token.replace("*", "*k9"), PASSWORD, o),
+        () => unseal(withPart(parts, 7, `${(parts[7] ?? "").slice(0, -1)}A`), PASSWORD, o),
+        () => seal({ v: 1 }, PASSWORD.slice(0, 20), o),
+      ];
+      for (const attempt of attempts) {
+        const error = await attempt().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert(error instanceof SessionError, "fails with a SessionError");
+        for (const secret of [token, PASSWORD, PASSWORD.slice(0, 20), OTHER, ...parts.filter((p) => p.length > 8)]) {
+          assert(!error.message.includes(secret), `message ${JSON.stringify(error.message)} leaks a secret`);
+        }
+      }
+    },
+  },
+  {
     name: "rotates passwords: the first seals, all unseal, ids are written",
     async run(o) {
       const old = await seal({ v: "old" }, { id: "k1", secret: OTHER }, o);
