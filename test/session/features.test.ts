@@ -1,4 +1,6 @@
+import { type } from "arktype";
 import { defaults as ironDefaults, seal as ironSeal } from "iron-webcrypto";
+import * as v from "valibot";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import {
@@ -133,6 +135,33 @@ describe("schema validation (Standard Schema)", () => {
     await visit(jar, { password: NEW }, async (s) => (await s.update({ user: "ada", role: "admin" })).data);
     const read = await visit(jar, { password: NEW, schema } as SessionConfig);
     expect(read.body).toEqual({ user: "ada", role: "admin" });
+  });
+});
+
+describe.each([
+  ["valibot", v.partial(v.object({ user: v.string(), role: v.picklist(["admin", "member"]) }))],
+  ["arktype", type({ "user?": "string", "role?": "'admin' | 'member'" })],
+] as const)("schema validation with %s", (_name, schema) => {
+  it("passes valid data through and yields a fresh session, with onError, for data it rejects", async () => {
+    const good = new CookieJar();
+    await visit(good, { password: NEW }, async (s) => (await s.update({ user: "ada", role: "admin" })).data);
+    expect((await visit(good, { password: NEW, schema } as SessionConfig)).body).toEqual({
+      user: "ada",
+      role: "admin",
+    });
+
+    const bad = new CookieJar();
+    await visit(bad, { password: NEW }, async (s) => (await s.update({ user: "ada", role: "owner" })).data);
+    const onError = vi.fn();
+    const handler = toWebHandler(async (event) => {
+      const session = await useSession(event, { password: NEW, schema, onError });
+      // Typed from the schema: a wrong role type would not compile.
+      const role: "admin" | "member" | undefined = session.data.role;
+      return { role: role ?? null, data: session.data };
+    });
+    const response = await handler(new Request("http://localhost/", bad.init()));
+    expect(await response.json()).toEqual({ role: null, data: {} });
+    expect(onError).toHaveBeenCalledWith("ERR_SESSION_SCHEMA", expect.anything(), expect.anything());
   });
 });
 
