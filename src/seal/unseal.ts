@@ -164,15 +164,11 @@ async function verify(
       const pendingText = decrypt(backend, candidate, encSalt, encIterations, ivText, cipherText, options);
       const text = pendingText instanceof Promise ? await pendingText : pendingText;
       const value = parseOrThrow(text);
-      const result: Verified = {
-        value: token.length <= VERIFIED_MAX_TOKEN ? cloneJson(value) : undefined,
-        passwordId: candidate.id,
-        expiration,
-        legacy,
-        rotated: candidate !== set.primary,
-      };
-      if (token.length <= VERIFIED_MAX_TOKEN) cache.set(key, { token, verified: result });
-      return { value, passwordId: result.passwordId, expiration, legacy, rotated: result.rotated };
+      const found = { passwordId: candidate.id, expiration, legacy, rotated: candidate !== set.primary };
+      // The cache keeps its own copy: the caller may change `value`.
+      if (token.length <= VERIFIED_MAX_TOKEN)
+        cache.set(key, { token, verified: { ...found, value: cloneJson(value) } });
+      return { ...found, value };
     }
   }
   throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");

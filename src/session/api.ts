@@ -63,13 +63,14 @@ export async function updateSession<T extends object = SessionData>(
     // The update did not land (too large, store down): leave the request with
     // the data the client still holds, unless a later update merged since and
     // its own write decides.
-    if (state.updates === mine) restore(data, before);
+    if (state.updates === mine) putBack(data, before);
     throw error;
   }
   return state.session as unknown as Session<T>;
 }
 
-function restore(data: Record<string, unknown>, before: Record<string, unknown>): void {
+/** Makes `data` hold exactly the keys and values of `before` again, in place (the app holds `data`). */
+function putBack(data: Record<string, unknown>, before: Record<string, unknown>): void {
   for (const key of Object.keys(data)) if (!Object.hasOwn(before, key)) delete data[key];
   Object.assign(data, before);
 }

@@ -53,11 +53,13 @@ export function writeSessionCookie(
   }
   const lines: string[] = [];
   let used = 0;
+  // Lengths are byte counts: names are tokens, values seals, and attributes are
+  // refused at configuration unless printable ASCII.
   const single = `${name}=${token}${attributes}`;
-  if (token.length <= options.chunkMaxLength && byteLength(single) <= MAX_COOKIE_BYTES) {
+  if (token.length <= options.chunkMaxLength && single.length <= MAX_COOKIE_BYTES) {
     lines.push(single);
   } else {
-    const overhead = byteLength(`${name}.${options.maxChunks}=${attributes}`);
+    const overhead = `${name}.${options.maxChunks}=${attributes}`.length;
     const size = Math.min(options.chunkMaxLength, MAX_COOKIE_BYTES - overhead);
     const chunks = size > 0 ? splitValue(token, size) : [];
     if (chunks.length === 0 || chunks.length > options.maxChunks) {
@@ -70,7 +72,7 @@ export function writeSessionCookie(
     for (const [i, chunk] of chunks.entries()) lines.push(`${chunkName(name, i + 1)}=${chunk}${attributes}`);
     used = chunks.length;
   }
-  const total = lines.reduce((sum, line) => sum + byteLength(line), 0);
+  const total = lines.reduce((sum, line) => sum + line.length, 0);
   if (total > MAX_COOKIE_BYTES * 0.9 && used <= 1) {
     warnOnce(
       config.source.onWarning,
@@ -139,13 +141,4 @@ function isLocalhost(hostname: string | undefined): boolean {
     hostname === "::1" ||
     (hostname?.endsWith(".localhost") ?? false)
   );
-}
-
-/**
- * Bytes of a Set-Cookie line. Every part is ASCII by construction: the name
- * is a token, the value a seal (base64url and `*`), and the attributes are
- * refused at configuration unless printable ASCII. So bytes = characters.
- */
-function byteLength(line: string): number {
-  return line.length;
 }

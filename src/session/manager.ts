@@ -28,9 +28,6 @@ export async function useSession<T extends object = SessionData>(
   const io = eventIO(event);
   const state = await loadState(io, resolved, event);
   if (state.isNew) await updateSession(event, config);
-  // Accessors shared by every manager: literal getters (new closures per call)
-  // would give each manager its own hidden class, which is slow and makes
-  // young-generation GC promote the whole request.
   const manager = new LiveSession(io, resolved) as LiveSession & SessionManager<T>;
   // Methods are own closures, as in h3, so that `const { update } = session` keeps working.
   manager.update = async (update) => {

@@ -59,6 +59,21 @@ describe.skipIf(!url)("on a real Redis", () => {
   afterAll(async () => {
     await admin?.quit();
   });
+
+  /** A redisStore under a prefix of its own for the calling describe; its keys are deleted after. */
+  function sharedRedisStore(label: string, use: (store: RedisStore) => void): string {
+    const prefix = uniquePrefix(label);
+    let store: RedisStore | undefined;
+    beforeAll(() => {
+      store = redisStore({ url: redisUrl, prefix });
+      use(store);
+    });
+    afterAll(async () => {
+      await deleteKeys(admin, prefix);
+      await store?.close();
+    });
+    return prefix;
+  }
   /** Redis's clock in ms: index scores are on it. */
   const serverMs = async () => {
     const [seconds, micros] = await admin.time();
@@ -86,14 +101,9 @@ describe.skipIf(!url)("on a real Redis", () => {
   });
 
   describe("redisStore", () => {
-    const prefix = uniquePrefix("redis");
     let store: RedisStore;
-    beforeAll(() => {
-      store = redisStore({ url: redisUrl, prefix });
-    });
-    afterAll(async () => {
-      await deleteKeys(admin, prefix);
-      await store.close();
+    const prefix = sharedRedisStore("redis", (created) => {
+      store = created;
     });
 
     it("writes the record at prefix + id with the session's remaining lifetime, and indexes its user", async () => {
@@ -182,14 +192,9 @@ describe.skipIf(!url)("on a real Redis", () => {
   });
 
   describe("redisStore user index", () => {
-    const prefix = uniquePrefix("index");
     let store: RedisStore;
-    beforeAll(() => {
-      store = redisStore({ url: redisUrl, prefix });
-    });
-    afterAll(async () => {
-      await deleteKeys(admin, prefix);
-      await store.close();
+    const prefix = sharedRedisStore("index", (created) => {
+      store = created;
     });
     const index = (user: string) => `${prefix}user:${user}`;
     /** The ids in a user's index, whatever the key's type, sorted. */
