@@ -38,13 +38,19 @@ export type SessionErrorCode =
   /** The server-side store failed or timed out. */
   | "ERR_STORE_UNAVAILABLE"
   /** The server-side record for this session does not exist (revoked or expired). */
-  | "ERR_STORE_MISSING";
+  | "ERR_STORE_MISSING"
+  /** A session write came after the response headers had been sent; the write is lost. */
+  | "ERR_HEADERS_SENT"
+  /** The framework gave a read-only cookie store (a Next.js Server Component): the session can be read, not written. */
+  | "ERR_READ_ONLY";
 
 const STATUS: Partial<Record<SessionErrorCode, number>> = {
   ERR_CONFIG: 500,
   ERR_SEAL_VALUE: 500,
   ERR_SESSION_TOO_LARGE: 500,
   ERR_STORE_UNAVAILABLE: 503,
+  ERR_HEADERS_SENT: 500,
+  ERR_READ_ONLY: 500,
 };
 
 /**

@@ -23,6 +23,8 @@ export const ERROR_MEANINGS: Readonly<Record<SessionErrorCode, string>> = {
   ERR_SESSION_TOO_LARGE: "the session does not fit in the allowed number of cookies",
   ERR_STORE_UNAVAILABLE: "the server-side session store failed or did not answer in time",
   ERR_STORE_MISSING: "the server-side record of this session is gone (revoked or expired)",
+  ERR_HEADERS_SENT: "a server tried to write the session after its response had started; the write was lost",
+  ERR_READ_ONLY: "the session was opened where cookies cannot be written (a Next.js Server Component)",
 };
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { setCookieName } from "../cookie/serialize.ts";
-import { configError } from "../errors.ts";
+import { configError, SessionError } from "../errors.ts";
 import type { AnyEvent } from "./types.ts";
 
 /**
@@ -93,7 +93,12 @@ class NodeIO implements EventIO {
 
   replaceCookies(isOwn: (name: string) => boolean, lines: readonly string[]): void {
     const res = this.#res;
-    if (res.headersSent) configError("cannot set the session cookie: the response headers were already sent");
+    if (res.headersSent) {
+      throw new SessionError(
+        "ERR_HEADERS_SENT",
+        "cannot set the session cookie: the response headers were already sent (await the session write before responding)",
+      );
+    }
     const value = res.getHeader("set-cookie");
     const current = value === undefined ? [] : Array.isArray(value) ? value : [String(value)];
     const next = mergeSetCookies(current, isOwn, lines);

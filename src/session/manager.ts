@@ -3,14 +3,16 @@ import type { AnyEvent } from "../event/types.ts";
 import { clearSession, regenerateSession, updateSession } from "./api.ts";
 import { type ResolvedConfig, resolveConfig } from "./config.ts";
 import { loadState } from "./load.ts";
+import { track } from "./pending.ts";
 import { persist } from "./persist.ts";
 import { currentState } from "./state.ts";
 import type { SessionConfig, SessionData, SessionManager } from "./types.ts";
 
 /**
  * The session of this request with its verbs. A new session is written at
- * once, so its id is stable across requests. `id` and `data` are live: they
- * always show the request's current session, also after `clear()`.
+ * once, so its id is stable across requests (in store mode the cookie holds
+ * the id and no record is created until data is written). `id` and `data`
+ * are live: they always show the request's current session, also after `clear()`.
  *
  * @example
  * const session = await useSession<{ user: string; role: string }>(event, {
@@ -28,34 +30,70 @@ export async function useSession<T extends object = SessionData>(
   const io = eventIO(event);
   const state = await loadState(io, resolved, event);
   if (state.isNew) await updateSession(event, config);
+  return createManager<T>(event, config, io, resolved);
+}
+
+/**
+ * The lazy form of {@link useSession}, for framework adapters: the same
+ * manager, but a session that is never written costs no Set-Cookie and no
+ * record. Every verb is tracked (see `settled`) so an adapter can hold the
+ * response until writes the app did not await have landed.
+ */
+export async function openSession<T extends object = SessionData>(
+  event: AnyEvent,
+  config: SessionConfig<T> | Omit<SessionConfig, "userId">,
+): Promise<SessionManager<T>> {
+  const resolved = resolveConfig(config as unknown as SessionConfig<object>);
+  const io = eventIO(event);
+  await track(io, loadState(io, resolved, event));
+  return createManager<T>(event, config, io, resolved);
+}
+
+function createManager<T extends object>(
+  event: AnyEvent,
+  config: SessionConfig<T> | Omit<SessionConfig, "userId">,
+  io: EventIO,
+  resolved: ResolvedConfig,
+): SessionManager<T> {
   const manager = new LiveSession(io, resolved) as LiveSession & SessionManager<T>;
   // Methods are own closures, as in h3, so that `const { update } = session` keeps working.
-  manager.update = async (update) => {
-    await updateSession(event, config, update);
-    return manager;
-  };
-  manager.clear = async () => {
-    await clearSession(event, config);
-    return manager;
-  };
-  manager.regenerate = async (options) => {
-    await regenerateSession(event, config, options);
-    return manager;
-  };
-  manager.flash = async (key, value) => {
-    const current = await loadState(io, resolved, event);
-    current.flash = { ...current.flash, [key]: value };
-    await persist(io, resolved, current, event);
-    return manager;
-  };
-  manager.flashes = async () => {
-    const current = await loadState(io, resolved, event);
-    const messages = current.flash ?? {};
-    if (Object.keys(messages).length === 0) return {};
-    current.flash = undefined;
-    await persist(io, resolved, current, event);
-    return messages;
-  };
+  manager.update = (update) =>
+    track(
+      io,
+      updateSession(event, config, update).then(() => manager),
+    );
+  manager.clear = () =>
+    track(
+      io,
+      clearSession(event, config).then(() => manager),
+    );
+  manager.regenerate = (options) =>
+    track(
+      io,
+      regenerateSession(event, config, options).then(() => manager),
+    );
+  manager.flash = (key, value) =>
+    track(
+      io,
+      (async () => {
+        const current = await loadState(io, resolved, event);
+        current.flash = { ...current.flash, [key]: value };
+        await persist(io, resolved, current, event);
+        return manager;
+      })(),
+    );
+  manager.flashes = () =>
+    track(
+      io,
+      (async () => {
+        const current = await loadState(io, resolved, event);
+        const messages = current.flash ?? {};
+        if (Object.keys(messages).length === 0) return {};
+        current.flash = undefined;
+        await persist(io, resolved, current, event);
+        return messages;
+      })(),
+    );
   return manager;
 }
 
