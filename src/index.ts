@@ -44,7 +44,7 @@ export { DEFAULT_STORE_TIMEOUT_MS } from "./store/call.ts";
 export { DEFAULT_MEMORY_STORE_MAX, type MemoryStore, type MemoryStoreOptions, memoryStore } from "./store/memory.ts";
 export { DEFAULT_REDIS_PREFIX, type RedisStore, type RedisStoreOptions, redisStore } from "./store/redis.ts";
 export { DEFAULT_REDIS_OPTIONS, type RedisClientLike, type RedisConnectionOptions } from "./store/redis-client.ts";
-export type { SessionStore, StoredSession } from "./store/types.ts";
+export type { SessionPatch, SessionStore, StoredSession, StoreWriteOptions } from "./store/types.ts";
 export {
   DEFAULT_UNSTORAGE_PREFIX,
   type UnstorageLike,

@@ -100,7 +100,7 @@ export async function clearSession<T extends object = SessionData>(
     await old.ready;
     // A write still in flight (a non-atomic store's check-then-set) must land before the delete, not after it.
     await old.queue;
-    if (old.stored) await callStore("delete", resolved.storeTimeout, () => resolved.store!.delete(old.session.id));
+    if (old.stored) await callStore("delete", resolved.storeTimeout, (o) => resolved.store!.delete(old.session.id, o));
   }
   // An update issued after the clear may already have written the new session.
   if (fresh.isNew && currentState(io, resolved) === fresh) deleteSessionCookie(io, resolved);
@@ -148,8 +148,9 @@ export async function unsealSession<T extends object = SessionData>(
   if (payload.lastSeenAt !== undefined) session.lastSeenAt = payload.lastSeenAt;
   if (resolved.store) {
     const record = await callStore("get", resolved.storeTimeout, () => resolved.store!.get(payload.id));
-    if (!record) throw new SessionError("ERR_STORE_MISSING", "the session was revoked or has expired in the store");
-    session.data = (await validateData(resolved, { ...record.data })) as T;
+    if (!record && !payload.unstored)
+      throw new SessionError("ERR_STORE_MISSING", "the session was revoked or has expired in the store");
+    session.data = (await validateData(resolved, { ...record?.data })) as T;
   } else {
     session.data = (await validateData(resolved, payload.data ?? {})) as T;
   }
@@ -182,14 +183,16 @@ export async function regenerateSession<T extends object = SessionData>(
   delete state.session.lastSeenAt;
   if (options?.keepData === false) state.session.data = {};
   state.stored = false;
+  state.baseline = undefined;
+  state.owner = undefined;
   await persist(io, resolved, state, event);
   const store = resolved.store;
   if (store && wasStored) {
-    const existed = await callStore("delete", resolved.storeTimeout, () => store.delete(oldId));
+    const existed = await callStore("delete", resolved.storeTimeout, (o) => store.delete(oldId, o));
     if (existed === false) {
       // The old session was revoked while this request ran: its data must not live on under the new id.
       state.dead = true;
-      await callStore("delete", resolved.storeTimeout, () => store.delete(state.session.id));
+      await callStore("delete", resolved.storeTimeout, (o) => store.delete(state.session.id, o));
       // A session started after a clear() meanwhile owns the cookie now.
       if (currentState(io, resolved) === state) deleteSessionCookie(io, resolved);
       const error = new SessionError("ERR_STORE_MISSING", "the session was revoked while this request was running");

@@ -3,6 +3,7 @@ import type { EventIO } from "../event/io.ts";
 import type { AnyEvent } from "../event/types.ts";
 import { unsealDetailed } from "../seal/unseal.ts";
 import { callStore } from "../store/call.ts";
+import { toFields } from "../store/fields.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { readSessionCookie, requestCookies } from "./cookie-writer.ts";
 import { adoptIronSession, splitIronSessionMarker } from "./iron-session.ts";
@@ -91,10 +92,18 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
       if (!payload.ref)
         throw new SessionError("ERR_SESSION_SHAPE", "a cookie session was presented to a store session");
       const record = await callStore("get", config.storeTimeout, () => config.store!.get(payload.id));
-      if (!record || record.id !== payload.id)
+      if (record && record.id === payload.id) {
+        data = { ...record.data };
+        state.stored = true;
+        state.baseline = toFields(data);
+        state.owner = record.user;
+      } else if (payload.unstored) {
+        // Nothing was kept for this session yet: an empty session, not a revoked one.
+        data = {};
+        state.stored = false;
+      } else {
         throw new SessionError("ERR_STORE_MISSING", "the session was revoked or has expired in the store");
-      data = { ...record.data };
-      state.stored = true;
+      }
     } else if (payload.ref) {
       throw new SessionError("ERR_SESSION_SHAPE", "a store reference was presented without a store");
     }

@@ -14,6 +14,8 @@ export interface SealedPayload {
   flash?: SessionData;
   /** True when the data lives in a store and this is only a reference. */
   ref?: true;
+  /** With `ref`: no record was written yet (nothing to keep), so a missing record is no revocation. */
+  unstored?: true;
 }
 
 const MAX_ID_LENGTH = 256;

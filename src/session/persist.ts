@@ -3,6 +3,7 @@ import type { EventIO } from "../event/io.ts";
 import type { AnyEvent } from "../event/types.ts";
 import { sealWith } from "../seal/seal.ts";
 import { callStore } from "../store/call.ts";
+import { diffFields, toFields } from "../store/fields.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { deleteSessionCookie, writeSessionCookie } from "./cookie-writer.ts";
 import { expiresAt, sealTtl } from "./lifetime.ts";
@@ -32,9 +33,9 @@ export function persist(io: EventIO, config: ResolvedConfig, state: SessionState
 
 /**
  * The token for the session as it is now. In store mode the record is written
- * first (created if new, updated only if still present) and the token is a
- * sealed reference; a record deleted meanwhile (a logout elsewhere) is not
- * brought back: the cookie is deleted instead and undefined returned.
+ * first (see writeRecord) and the token is a sealed reference; a record
+ * deleted meanwhile (a logout elsewhere) is not brought back: the cookie is
+ * deleted instead and undefined returned.
  */
 export async function sealState(
   config: ResolvedConfig,
@@ -49,25 +50,16 @@ export async function sealState(
   if (session.lastSeenAt !== undefined) payload.lastSeenAt = session.lastSeenAt;
   if (state.flash && Object.keys(state.flash).length > 0) payload.flash = state.flash;
 
-  const store = config.store;
-  if (store) {
-    const expires = expiresAt(session, config);
-    const ttl = expires === undefined ? DEFAULT_STORE_TTL_SECONDS : Math.max(1, Math.ceil((expires - now) / 1000));
-    const user = userOf(config, session.data);
-    const record = { id: session.id, createdAt: session.createdAt, data: session.data, user };
-    const mode = state.stored ? "update" : "create";
-    const ok = await callStore("set", config.storeTimeout, () => store.set(session.id, record, ttl, mode));
-    if (!ok) {
-      if (mode === "create")
-        throw new SessionError("ERR_STORE_UNAVAILABLE", "the store refused to create a new session");
+  if (config.store) {
+    if (!(await writeRecord(config, state, now))) {
       state.dead = true;
       if (io) deleteSessionCookie(io, config);
       const error = new SessionError("ERR_STORE_MISSING", "the session was revoked while this request was running");
       config.source.onError?.(error.code, event, error);
       return undefined;
     }
-    state.stored = true;
     payload.ref = true;
+    if (!state.stored) payload.unstored = true;
   } else {
     payload.data = session.data;
   }
@@ -86,4 +78,49 @@ function userOf(config: ResolvedConfig, data: object): string | undefined {
     configError(`config.userId must return a string or undefined, not ${typeof user}; convert ids with String()`);
   }
   return user;
+}
+
+/**
+ * Brings the store up to date with the session: nothing while there is no
+ * data (an anonymous visitor costs no record), then a create, then patches of
+ * the keys that changed since the request read or last wrote them, merged by
+ * the store into what parallel requests wrote. The merged data replaces the
+ * request's in place. False when the record is gone (revoked meanwhile).
+ */
+async function writeRecord(config: ResolvedConfig, state: SessionState, now: number): Promise<boolean> {
+  const store = config.store!;
+  const session = state.session;
+  const expires = expiresAt(session, config);
+  const ttl = expires === undefined ? DEFAULT_STORE_TTL_SECONDS : Math.max(1, Math.ceil((expires - now) / 1000));
+  const { patch, after } = diffFields(state.baseline ?? new Map(), session.data);
+  const owner = userOf(config, session.data);
+  if (!state.stored) {
+    if (after.size === 0) return true;
+    const record = { id: session.id, createdAt: session.createdAt, data: session.data, user: owner };
+    const created = await callStore("create", config.storeTimeout, (o) => store.create(record, ttl, o));
+    if (created) {
+      state.stored = true;
+      state.baseline = after;
+      state.owner = owner;
+      return true;
+    }
+    // Another request of this session created the record first: merge into it.
+  }
+  // A fallback merge keeps the tag the other request gave unless this one names an owner.
+  const change = state.stored ? (owner === state.owner ? {} : { user: owner ?? null }) : owner ? { user: owner } : {};
+  const merged = await callStore("update", config.storeTimeout, (o) =>
+    store.update(session.id, { ...patch, ...change }, ttl, o),
+  );
+  if (!merged) return false;
+  state.stored = true;
+  state.owner = merged.user;
+  replaceData(session.data, merged.data);
+  state.baseline = toFields(session.data);
+  return true;
+}
+
+/** Makes `data` equal `next`, in place: the app holds `data`. */
+function replaceData(data: Record<string, unknown>, next: Record<string, unknown>): void {
+  for (const key of Object.keys(data)) if (!Object.hasOwn(next, key)) delete data[key];
+  Object.assign(data, next);
 }

@@ -1,4 +1,5 @@
 import type { EventIO } from "../event/io.ts";
+import type { DataFields } from "../store/fields.ts";
 import type { ResolvedConfig } from "./config.ts";
 import type { Session, SessionData } from "./types.ts";
 
@@ -20,6 +21,10 @@ export interface SessionState {
   queue: Promise<unknown>;
   /** True when the store holds a record for this id. */
   stored: boolean;
+  /** Store mode: the data's fields as the store last had them, to send only what changed. */
+  baseline: DataFields | undefined;
+  /** Store mode: the owner the record is tagged with. */
+  owner: string | undefined;
   /** Set when clear() replaced this state; its late writes are dropped. */
   dead: boolean;
   /** Counts updates merged into the data, so a failed one knows whether it was the last. */
@@ -61,6 +66,8 @@ export function freshState(config: ResolvedConfig, now = Date.now(), id = config
     needsReseal: false,
     queue: Promise.resolve(),
     stored: false,
+    baseline: undefined,
+    owner: undefined,
     dead: false,
     updates: 0,
   };

@@ -62,7 +62,7 @@ export async function revokeUserSessions<T extends object = SessionData>(
   const deleted = await Promise.all(
     ids
       .filter((id) => id !== options.except)
-      .map((id) => callStore("delete", resolved.storeTimeout, () => store.delete(id))),
+      .map((id) => callStore("delete", resolved.storeTimeout, (o) => store.delete(id, o))),
   );
   return deleted.filter(Boolean).length;
 }

@@ -1,6 +1,8 @@
 import { configError } from "../errors.ts";
-import { assertStoreId, decodeRecord, encodeRecord, wholeSeconds } from "./record.ts";
-import type { SessionStore, StoredSession } from "./types.ts";
+import { lateWrite } from "./call.ts";
+import { type DataFields, fromFields, patchFields, toFields } from "./fields.ts";
+import { assertStoreId, assertStoreUser, wholeSeconds } from "./record.ts";
+import type { SessionStore, StoredSession, StoreWriteOptions } from "./types.ts";
 
 /**
  * Default bound of {@link memoryStore}: records kept before the least recently used is dropped.
@@ -19,43 +21,56 @@ export const DEFAULT_MEMORY_STORE_MAX = 100_000;
  */
 export interface MemoryStoreOptions {
   /**
-   * Most records kept. Past it the least recently used record is dropped, which
-   * signs its user out, so set it above the number of live sessions you expect.
+   * Most records kept. Past it, expired records go first, then the least
+   * recently used, which signs its user out: set it above the number of
+   * signed-in sessions you expect (anonymous visitors cost no record).
    * Default {@link DEFAULT_MEMORY_STORE_MAX}.
    */
   max?: number;
+  /** How often expired records are swept, in ms (`0`: never, only on access). Default 1000. */
+  sweepInterval?: number;
   /** The clock, in ms since the epoch (for tests). Default `Date.now`. */
   now?: () => number;
 }
 
 /**
- * A {@link SessionStore} held in this process's memory, with its size and a `clear()`.
+ * A {@link SessionStore} held in this process's memory, with its size, a
+ * `sweep()`, a `clear()` and a `close()`.
  *
  * @example
  * const store: MemoryStore = memoryStore();
  * afterEach(() => store.clear());
  */
 export interface MemoryStore extends SessionStore {
-  touch(id: string, ttlSeconds: number): Promise<boolean>;
   listByUser(user: string): Promise<string[]>;
-  /** Records held, expired ones not yet noticed included. */
+  /** Records held, expired ones not yet swept included. */
   readonly size: number;
+  /** Drops expired records now (the background sweep does it on its own); resolves how many. */
+  sweep(): number;
   /** Drops every record. */
   clear(): void;
+  /** Stops the background sweep (the store still works; expiry is then checked on access). */
+  close(): void;
 }
 
 interface Entry {
-  /** Records are kept as JSON so a request mutating its data cannot change the store behind its back. */
-  readonly json: string;
+  /** Data as JSON per key, so a request mutating its objects cannot change the store behind its back. */
+  readonly fields: DataFields;
+  readonly createdAt: number;
   expiresAt: number;
-  readonly user: string | undefined;
+  user: string | undefined;
 }
 
+/** Entries looked at per sweep: a sweep never blocks the event loop for long. */
+const SWEEP_BUDGET = 20_000;
+
 /**
- * A store for one process: bounded (least recently used records go first) and
- * expiring. Expiry is checked lazily on access, so it runs no timer and never
- * keeps the process alive. Sessions do not survive a restart and are not
- * shared between processes: use {@link redisStore} for more than one.
+ * A store for one process: bounded, expiring, and merging updates in place,
+ * so parallel requests of one session that change different keys all land.
+ * Expired records are swept in the background by an unref'd timer (it never
+ * keeps the process alive) and when the store is full. Sessions do not
+ * survive a restart and are not shared between processes: use
+ * {@link redisStore} for more than one.
  *
  * @example
  * const config: SessionConfig = {
@@ -67,16 +82,32 @@ interface Entry {
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const max = options.max ?? DEFAULT_MEMORY_STORE_MAX;
   if (!Number.isInteger(max) || max < 1) configError("memoryStore max must be a positive integer");
+  const interval = options.sweepInterval ?? 1000;
+  if (!Number.isInteger(interval) || interval < 0)
+    configError("memoryStore sweepInterval must be a whole number of ms");
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
   const byUser = new Map<string, Set<string>>();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  // A live Map iterator: it survives deletions and insertions, so each sweep resumes where the last stopped.
+  let cursor: IterableIterator<[string, Entry]> | undefined;
+
+  function index(id: string, user: string | undefined): void {
+    if (user === undefined) return;
+    const ids = byUser.get(user) ?? new Set<string>();
+    byUser.set(user, ids.add(id));
+  }
+
+  function unindex(id: string, user: string | undefined): void {
+    if (user === undefined) return;
+    const ids = byUser.get(user);
+    ids?.delete(id);
+    if (ids?.size === 0) byUser.delete(user);
+  }
 
   function remove(id: string, entry: Entry): void {
     entries.delete(id);
-    if (entry.user === undefined) return;
-    const ids = byUser.get(entry.user);
-    ids?.delete(id);
-    if (ids?.size === 0) byUser.delete(entry.user);
+    unindex(id, entry.user);
   }
 
   /** The entry if present and not expired; an expired one is removed on the way. */
@@ -94,6 +125,62 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     return ttl === undefined ? Number.POSITIVE_INFINITY : now() + ttl * 1000;
   }
 
+  function sweep(budget = SWEEP_BUDGET): number {
+    const time = now();
+    let removed = 0;
+    for (let seen = 0; seen < budget && entries.size > 0; seen++) {
+      cursor ??= entries.entries();
+      const next = cursor.next();
+      if (next.done) {
+        cursor = undefined;
+        if (seen > 0) break;
+        continue;
+      }
+      const [id, entry] = next.value;
+      if (entry.expiresAt <= time && entries.get(id) === entry) {
+        remove(id, entry);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  function startSweeping(): void {
+    if (timer !== undefined || interval === 0) return;
+    timer = setInterval(() => sweep(), interval);
+    (timer as { unref?: () => void }).unref?.();
+  }
+
+  function checkDeadline(what: string, options: StoreWriteOptions): void {
+    // Writes here are synchronous: one that starts before its deadline also ends before it.
+    if (Date.now() > options.deadline) throw lateWrite(what);
+  }
+
+  function toRecord(id: string, entry: Entry): StoredSession {
+    const record = { id, createdAt: entry.createdAt, data: fromFields(entry.fields) };
+    return entry.user === undefined ? record : { ...record, user: entry.user };
+  }
+
+  function sweepAll(): number {
+    const time = now();
+    let removed = 0;
+    for (const [id, entry] of entries) {
+      if (entry.expiresAt > time) continue;
+      remove(id, entry);
+      removed++;
+    }
+    return removed;
+  }
+
+  function makeRoom(): void {
+    if (entries.size <= max) return;
+    sweepAll();
+    for (const [oldest, victim] of entries) {
+      if (entries.size <= max) break;
+      remove(oldest, victim);
+    }
+  }
+
   return {
     name: "memory",
     get size() {
@@ -106,36 +193,45 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       // Re-inserting moves the entry to the end of the Map: the eviction order is least recently used first.
       entries.delete(id);
       entries.set(id, entry);
-      return decodeRecord(JSON.parse(entry.json), id) as StoredSession | undefined;
+      return toRecord(id, entry);
     },
-    async set(id, value, ttlSeconds, mode) {
+    async create(record, ttlSeconds, options) {
+      const { id } = record;
       assertStoreId(id);
-      const existing = live(id);
-      if (mode === "create" ? existing : !existing) return false;
-      const user = value.user === "" ? undefined : value.user;
-      const entry: Entry = { json: encodeRecord({ ...value, id }), expiresAt: expiry(ttlSeconds), user };
-      if (existing) remove(id, existing);
-      entries.set(id, entry);
-      if (user !== undefined) {
-        const ids = byUser.get(user) ?? new Set<string>();
-        byUser.set(user, ids.add(id));
-      }
-      for (const [oldest, victim] of entries) {
-        if (entries.size <= max) break;
-        remove(oldest, victim);
-      }
+      const user = assertStoreUser(record.user);
+      const fields = toFields(record.data);
+      checkDeadline("create", options);
+      if (live(id)) return false;
+      entries.set(id, { fields, createdAt: record.createdAt, expiresAt: expiry(ttlSeconds), user });
+      index(id, user);
+      makeRoom();
+      startSweeping();
       return true;
     },
-    async delete(id) {
+    async update(id, patch, ttlSeconds, options) {
       assertStoreId(id);
+      const user = patch.user === null ? undefined : assertStoreUser(patch.user);
+      const { set, unset } = patchFields(patch);
+      checkDeadline("update", options);
+      const entry = live(id);
+      if (!entry) return undefined;
+      for (const [key, text] of set) entry.fields.set(key, text);
+      for (const key of unset) entry.fields.delete(key);
+      if (patch.user !== undefined && user !== entry.user) {
+        unindex(id, entry.user);
+        entry.user = user;
+        index(id, user);
+      }
+      entry.expiresAt = expiry(ttlSeconds);
+      entries.delete(id);
+      entries.set(id, entry);
+      return toRecord(id, entry);
+    },
+    async delete(id, options) {
+      assertStoreId(id);
+      checkDeadline("delete", options);
       const entry = live(id);
       if (entry) remove(id, entry);
-      return entry !== undefined;
-    },
-    async touch(id, ttlSeconds) {
-      assertStoreId(id);
-      const entry = live(id);
-      if (entry) entry.expiresAt = expiry(ttlSeconds);
       return entry !== undefined;
     },
     async listByUser(user) {
@@ -143,9 +239,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const ids = [...(byUser.get(user) ?? [])];
       return ids.filter((id) => live(id) !== undefined);
     },
+    sweep: sweepAll,
     clear() {
       entries.clear();
       byUser.clear();
+      cursor = undefined;
+    },
+    close() {
+      clearInterval(timer);
+      timer = undefined;
     },
   };
 }

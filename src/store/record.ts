@@ -21,6 +21,18 @@ export function isStoreId(id: unknown): id is string {
   return typeof id === "string" && STORE_ID.test(id);
 }
 
+/**
+ * The owner a store writes: a string, or undefined for none (`""` too). Anything
+ * else is refused (`ERR_CONFIG`): no listing could match it.
+ */
+export function assertStoreUser(user: unknown): string | undefined {
+  if (user === undefined || user === "") return undefined;
+  if (typeof user !== "string") {
+    configError(`a stored session's user must be a string or undefined, not ${user === null ? "null" : typeof user}`);
+  }
+  return user;
+}
+
 /** The TTL a backend can express: whole seconds, at least 1; undefined for none. */
 export function wholeSeconds(ttlSeconds: number | undefined): number | undefined {
   if (ttlSeconds === undefined) return undefined;

@@ -1,15 +1,26 @@
 import { configError } from "../errors.ts";
-import { assertStoreId, decodeRecord, encodeRecord, wholeSeconds } from "./record.ts";
+import { lateWrite } from "./call.ts";
+import { type DataFields, fromFields, patchFields, toFields } from "./fields.ts";
+import { assertStoreId, assertStoreUser, decodeRecord, wholeSeconds } from "./record.ts";
 import {
   closeClient,
   createRedisClient,
-  defineScript,
   firstReady,
   type RedisClientLike,
   type RedisConnectionOptions,
+  type RedisScript,
   runScript,
 } from "./redis-client.ts";
-import type { SessionStore } from "./types.ts";
+import { ServerClock } from "./redis-clock.ts";
+import {
+  CONVERT_SCRIPT,
+  CREATE_SCRIPT,
+  DELETE_SCRIPT,
+  LIST_SCRIPT,
+  READ_SCRIPT,
+  UPDATE_SCRIPT,
+} from "./redis-scripts.ts";
+import type { SessionStore, StoredSession } from "./types.ts";
 
 /**
  * Default key prefix of {@link redisStore}.
@@ -45,127 +56,22 @@ export interface RedisStoreOptions {
  * process.once("SIGTERM", () => void store.close());
  */
 export interface RedisStore extends SessionStore {
-  touch(id: string, ttlSeconds: number): Promise<boolean>;
   listByUser(user: string): Promise<string[]>;
   readonly prefix: string;
   /** Closes the client the store created from `url` (a client you passed stays open). */
   close(): Promise<void>;
 }
 
-/*
- * The user index. `prefix + "user:" + user` is a sorted set of the user's
- * session ids, each scored by the time its record expires (ms, server clock;
- * +inf for a record without expiry). Every script that changes a record
- * keeps it exact, atomically:
- * - a write prunes members that have expired, adds or rescores the session,
- *   and takes the id out of its previous owner's index when the owner changed;
- * - a delete takes the id out of its owner's index (the record names it);
- * - listing prunes expired members and those whose record is gone (evicted,
- *   deleted behind the store's back) or names another user.
- * The index key expires at its highest score (PEXPIREAT), so it never outlives
- * its members; an index left empty is deleted by Redis.
- *
- * Scripts read the clock with TIME (Redis 5 or later replicates scripts by
- * effects, which allows it), so the scores share the clock of the records'
- * TTLs whatever the app servers' clocks say. Delete, touch and the owner change
- * name the index of the user read from the record, a key computed in the
- * script: on Redis Cluster the prefix's hash tag (see redisStore) keeps it in
- * the session's slot.
- */
-const INDEX_LUA = `
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local function expire_with_members(index)
-  local top = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
-  if #top == 0 then return end
-  if top[2] == 'inf' then redis.call('PERSIST', index) else redis.call('PEXPIREAT', index, top[2]) end
-end
-local function prune(index, now)
-  redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. string.format('%.0f', now))
-end
-local function index(set, id, ttl, now)
-  prune(set, now)
-  local score = '+inf'
-  if ttl > 0 then score = string.format('%.0f', now + ttl * 1000) end
-  redis.call('ZADD', set, score, id)
-  expire_with_members(set)
-end
-local function unindex(set, id, now)
-  redis.call('ZREM', set, id)
-  prune(set, now)
-  expire_with_members(set)
-end
-local function owner(raw)
-  if not raw then return nil end
-  local ok, record = pcall(cjson.decode, raw)
-  if ok and type(record) == 'table' and type(record.user) == 'string' and record.user ~= '' then return record.user end
-  return nil
-end
-`;
-
-/**
- * KEYS: session[, user index]. ARGV: record, ttl (0 = none), NX | XX, id, prefix.
- * The condition, the write and the index updates are one step.
- */
-const SET_SCRIPT = defineScript(`${INDEX_LUA}
-local ttl = tonumber(ARGV[2])
-local before = nil
-if ARGV[3] == 'XX' then before = owner(redis.call('GET', KEYS[1])) end
-local ok
-if ttl > 0 then ok = redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl, ARGV[3])
-else ok = redis.call('SET', KEYS[1], ARGV[1], ARGV[3]) end
-if not ok then return 0 end
-local now = now_ms()
-if before then
-  local old = ARGV[5] .. 'user:' .. before
-  if old ~= KEYS[2] then unindex(old, ARGV[4], now) end
-end
-if KEYS[2] then index(KEYS[2], ARGV[4], ttl, now) end
-return 1
-`);
-
-/** KEYS: session. ARGV: id, prefix. */
-const DELETE_SCRIPT = defineScript(`${INDEX_LUA}
-local user = owner(redis.call('GET', KEYS[1]))
-if redis.call('DEL', KEYS[1]) == 0 then return 0 end
-if user then unindex(ARGV[2] .. 'user:' .. user, ARGV[1], now_ms()) end
-return 1
-`);
-
-/** KEYS: session. ARGV: ttl (0 = none), id, prefix. */
-const TOUCH_SCRIPT = defineScript(`${INDEX_LUA}
-local ttl = tonumber(ARGV[1])
-if ttl > 0 then
-  if redis.call('EXPIRE', KEYS[1], ttl) == 0 then return 0 end
-elseif redis.call('EXISTS', KEYS[1]) == 0 then return 0
-else redis.call('PERSIST', KEYS[1]) end
-local user = owner(redis.call('GET', KEYS[1]))
-if user then index(ARGV[3] .. 'user:' .. user, ARGV[2], ttl, now_ms()) end
-return 1
-`);
-
-/** KEYS: user index. ARGV: user, prefix. Prunes, then returns the ids whose record still names the user. */
-const LIST_SCRIPT = defineScript(`${INDEX_LUA}
-prune(KEYS[1], now_ms())
-local live = {}
-local gone = false
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if owner(redis.call('GET', ARGV[2] .. id)) == ARGV[1] then live[#live + 1] = id
-  else redis.call('ZREM', KEYS[1], id) gone = true end
-end
-if gone then expire_with_members(KEYS[1]) end
-return live
-`);
-
 /**
  * The store for more than one process or machine, on ioredis (an optional peer
- * dependency: `npm install ioredis`; Redis 5 or later). Every write is one
- * atomic script: creation only if absent (`SET … NX`), updates only if
- * present (`XX`), together with the user index, so a
- * session deleted by a logout is never resurrected by a request that was
- * still running. A record lives as long as the session (the TTL comes from
+ * dependency: `npm install ioredis`; Redis 5 or later). A record is a hash
+ * with one field per top-level data key, and every write is one atomic
+ * script: creation only if absent, updates only if present and merged key by
+ * key (parallel requests that change different keys all land), each refused
+ * once its deadline has passed on the server's clock, together with the user
+ * index. So a session deleted by a logout is never resurrected by a request
+ * that was still running, and a write the request gave up on (503) never
+ * lands later. A record lives as long as the session (the TTL comes from
  * `maxAge`/`idleTimeout`) and its TTL is renewed when an idle session slides.
  *
  * Sessions tagged with a user (`config.userId`) are indexed in a sorted set
@@ -197,6 +103,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   let started = false;
   const key = (id: string) => prefix + id;
   const userKey = (user: string) => `${prefix}user:${user}`;
+  const clock = new ServerClock();
 
   async function redis(): Promise<RedisClientLike> {
     if (!client) {
@@ -223,30 +130,65 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return client;
   }
 
+  /** Runs a write script with its deadline in the server's clock; -1 means it arrived too late. */
+  async function write(what: string, script: RedisScript, keys: string[], args: (string | number)[], deadline: number) {
+    const client = await redis();
+    const serverDeadline = await clock.toServer(client, deadline);
+    const result = await runScript(client, script, keys, [serverDeadline, ...args]);
+    if (result === -1) throw lateWrite(what);
+    return result;
+  }
+
+  async function read(id: string): Promise<StoredSession | undefined> {
+    const raw = await runScript(await redis(), READ_SCRIPT, [key(id)], []);
+    if (typeof raw === "string") return decodeRecord(raw, id);
+    return Array.isArray(raw) ? fromHash(id, raw as string[]) : undefined;
+  }
+
+  /** Turns a record written by 0.1 (one JSON string) into a hash, unless it changed meanwhile. */
+  async function convert(id: string): Promise<void> {
+    const raw = await runScript(await redis(), READ_SCRIPT, [key(id)], []);
+    if (typeof raw !== "string") return;
+    const record = decodeRecord(raw, id);
+    if (!record) return;
+    await runScript(await redis(), CONVERT_SCRIPT, [key(id)], [raw, ...toHash(record)]);
+  }
+
   return {
     name: "redis",
     prefix,
     async get(id) {
       assertStoreId(id);
-      const raw = await (await redis()).call("GET", key(id));
-      return raw === null ? undefined : decodeRecord(raw, id);
+      return read(id);
     },
-    async set(id, value, ttlSeconds, mode) {
+    async create(record, ttlSeconds, options) {
+      const { id } = record;
       assertStoreId(id);
-      const json = encodeRecord({ ...value, id });
+      const user = assertStoreUser(record.user);
+      const fields = hashFields(toFields(record.data));
       const ttl = wholeSeconds(ttlSeconds) ?? 0;
-      const keys = value.user === undefined || value.user === "" ? [key(id)] : [key(id), userKey(value.user)];
-      const args = [json, ttl, mode === "create" ? "NX" : "XX", id, prefix];
-      return (await runScript(await redis(), SET_SCRIPT, keys, args)) === 1;
+      const keys = user === undefined ? [key(id)] : [key(id), userKey(user)];
+      const args = [ttl, id, prefix, record.createdAt, user ?? "", ...fields];
+      return (await write("create", CREATE_SCRIPT, keys, args, options.deadline)) === 1;
     },
-    async delete(id) {
+    async update(id, patch, ttlSeconds, options) {
       assertStoreId(id);
-      return (await runScript(await redis(), DELETE_SCRIPT, [key(id)], [id, prefix])) === 1;
-    },
-    async touch(id, ttlSeconds) {
-      assertStoreId(id);
+      const user = patch.user === null || patch.user === undefined ? undefined : assertStoreUser(patch.user);
+      const { set, unset } = patchFields(patch);
       const ttl = wholeSeconds(ttlSeconds) ?? 0;
-      return (await runScript(await redis(), TOUCH_SCRIPT, [key(id)], [ttl, id, prefix])) === 1;
+      const change = patch.user === undefined ? "=" : user === undefined ? "-" : "+";
+      const keys = user === undefined ? [key(id)] : [key(id), userKey(user)];
+      const args = [ttl, id, prefix, change, user ?? "", set.size, ...hashFields(set), ...unset.map((k) => `.${k}`)];
+      let result = await write("update", UPDATE_SCRIPT, keys, args, options.deadline);
+      if (result === -2) {
+        await convert(id);
+        result = await write("update", UPDATE_SCRIPT, keys, args, options.deadline);
+      }
+      return Array.isArray(result) ? fromHash(id, result as string[]) : undefined;
+    },
+    async delete(id, options) {
+      assertStoreId(id);
+      return (await write("delete", DELETE_SCRIPT, [key(id)], [id, prefix], options.deadline)) === 1;
     },
     async listByUser(user) {
       return (await runScript(await redis(), LIST_SCRIPT, [userKey(user)], [user, prefix])) as string[];
@@ -256,4 +198,40 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       await closeClient(await creating);
     },
   };
+}
+
+/** Hash fields of data fields: `.` before each key keeps them apart from `@c` and `@u`. */
+function hashFields(fields: DataFields): string[] {
+  const flat: string[] = [];
+  for (const [name, text] of fields) flat.push(`.${name}`, text);
+  return flat;
+}
+
+function toHash(record: StoredSession): string[] {
+  const flat = ["@c", String(record.createdAt), ...hashFields(toFields(record.data))];
+  if (record.user !== undefined && record.user !== "") flat.push("@u", record.user);
+  return flat;
+}
+
+/** A record from HGETALL's flat list; undefined when it is not one of ours. */
+function fromHash(id: string, flat: readonly string[]): StoredSession | undefined {
+  const fields: [string, string][] = [];
+  let createdAt: number | undefined;
+  let user: string | undefined;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i] as string;
+    const value = flat[i + 1] as string;
+    if (name.startsWith(".")) fields.push([name.slice(1), value]);
+    else if (name === "@c") createdAt = Number(value);
+    else if (name === "@u") user = value;
+  }
+  if (createdAt === undefined || !Number.isFinite(createdAt)) return undefined;
+  let data: Record<string, unknown>;
+  try {
+    data = fromFields(fields);
+  } catch {
+    // A corrupt field counts as a missing record: the session is dropped (fail closed), not trusted.
+    return undefined;
+  }
+  return user === undefined ? { id, createdAt, data } : { id, createdAt, data, user };
 }

@@ -1,6 +1,8 @@
 import { configError } from "../errors.ts";
-import { assertStoreId, decodeRecord, encodeRecord, isStoreId, wholeSeconds } from "./record.ts";
-import type { SessionStore, StoredSession } from "./types.ts";
+import { lateWrite } from "./call.ts";
+import { fromFields, patchFields, toFields } from "./fields.ts";
+import { assertStoreId, assertStoreUser, decodeRecord, encodeRecord, isStoreId, wholeSeconds } from "./record.ts";
+import type { SessionStore, StoredSession, StoreWriteOptions } from "./types.ts";
 
 /**
  * Default key prefix of {@link unstorageStore}.
@@ -45,7 +47,6 @@ export interface UnstorageStoreOptions {
  * const store: UnstorageStore = unstorageStore(createStorage());
  */
 export interface UnstorageStore extends SessionStore {
-  touch(id: string, ttlSeconds: number): Promise<boolean>;
   listByUser(user: string): Promise<string[]>;
 }
 
@@ -62,12 +63,19 @@ interface Entry {
  * understand (Redis, KV stores) and is also written into the record, so that
  * drivers that ignore it (memory, fs) still never return an expired session.
  *
- * Limits, because unstorage has no conditional write: create-if-absent,
- * update-if-present and `touch` are a read followed by a write, so they are
- * **not atomic**. A logout that lands between a slow request's check and its
- * write can be undone by that write. Use {@link redisStore} where that race
- * matters (many processes, "log out everywhere"). Listing a user's sessions
- * lists keys (`getKeys`), which on some drivers scans the whole namespace.
+ * Limits, because unstorage has no conditional write and no transaction:
+ * create-if-absent and update-if-present are a read followed by a write, so
+ * they are **not atomic**.
+ * - A logout that lands between a slow request's check and its write can be
+ *   undone by that write.
+ * - Parallel updates of one session merge into what each request read, so
+ *   for keys changed at the same time the **last writer wins** and a change
+ *   made by another request between the read and the write can be lost.
+ * - The write deadline is checked before the write is sent; a write the
+ *   driver has already sent can still land after the request answered 503.
+ * Use {@link redisStore} (or the memory store in one process) where these
+ * matter. Listing a user's sessions lists keys (`getKeys`), which on some
+ * drivers scans the whole namespace.
  *
  * A user index entry is removed with its record: on delete, when an expired
  * record is noticed, and when a write changes the record's user. Entries of
@@ -116,40 +124,51 @@ export function unstorageStore(storage: UnstorageLike, options: UnstorageStoreOp
     }
   }
 
+  function checkDeadline(what: string, options: StoreWriteOptions): void {
+    if (Date.now() > options.deadline) throw lateWrite(what);
+  }
+
   return {
     name: "unstorage",
     async get(id) {
       return (await read(id))?.record;
     },
-    async set(id, value, ttlSeconds, mode) {
+    async create(record, ttlSeconds, options) {
+      assertStoreUser(record.user);
+      toFields(record.data);
       // Check, then write: see the atomicity note above.
-      const existing = await read(id);
-      if (mode === "create" ? existing : !existing) return false;
-      await write({ ...value, id }, ttlSeconds);
-      const before = existing?.record.user;
-      const after = value.user === "" ? undefined : value.user;
-      if (before !== undefined && before !== after) await storage.removeItem(indexKey(before, id));
+      if (await read(record.id)) return false;
+      checkDeadline("create", options);
+      await write(record, ttlSeconds);
       return true;
     },
-    async delete(id) {
+    async update(id, patch, ttlSeconds, options) {
+      const user = patch.user === null ? undefined : assertStoreUser(patch.user);
+      const { set, unset } = patchFields(patch);
       const existing = await read(id);
+      if (!existing) return undefined;
+      const data: Record<string, unknown> = { ...existing.record.data, ...fromFields(set) };
+      for (const key of unset) delete data[key];
+      const before = existing.record.user;
+      const after = patch.user === undefined ? before : user;
+      const record = {
+        id,
+        createdAt: existing.record.createdAt,
+        data,
+        ...(after === undefined ? {} : { user: after }),
+      };
+      checkDeadline("update", options);
+      await write(record, ttlSeconds);
+      if (before !== undefined && before !== after) await storage.removeItem(indexKey(before, id));
+      return record;
+    },
+    async delete(id, options) {
+      const existing = await read(id);
+      checkDeadline("delete", options);
       await storage.removeItem(sessionKey(id));
       const user = existing?.record.user;
       if (user !== undefined) await storage.removeItem(indexKey(user, id));
       return existing !== undefined;
-    },
-    async touch(id, ttlSeconds) {
-      // unstorage has no "expire" and no conditional write, so a touch rewrites
-      // the record it just read. The read is the last step before the write:
-      // checking again would leave the same window (one round trip and the
-      // write) at the cost of a request. What remains: a delete (logout,
-      // revocation) or an update that lands between this read and the write
-      // is undone by it; the deleted record comes back until its ttl ends.
-      // Use redisStore, whose touch is one atomic script, where that matters.
-      const existing = await read(id);
-      if (!existing) return false;
-      await write(existing.record, ttlSeconds);
-      return true;
     },
     async listByUser(user) {
       const base = userBase(user);

@@ -188,10 +188,10 @@ describe("an update that cannot be written", () => {
     const e = ev();
     const session = await useSession(e, config);
     await session.update({ user: "ada" });
-    const set = store.set.bind(store);
-    store.set = () => Promise.reject(new Error("down"));
+    const update = store.update.bind(store);
+    store.update = () => Promise.reject(new Error("down"));
     await expect(session.update({ user: "mallory" })).rejects.toMatchObject({ code: "ERR_STORE_UNAVAILABLE" });
     expect(session.data).toEqual({ user: "ada" });
-    store.set = set;
+    store.update = update;
   });
 });

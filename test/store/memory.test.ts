@@ -1,48 +1,108 @@
 import { describe, expect, it } from "vitest";
-import { memoryStore } from "../../src/index.ts";
+import { getSession, memoryStore, type SessionConfig, type StoredSession, useSession } from "../../src/index.ts";
 import { testStore } from "./conformance.ts";
 
 testStore("memory", () => {
   let now = Date.now();
+  const store = memoryStore({ now: () => now });
   return {
-    store: memoryStore({ now: () => now }),
+    store,
+    atomicMerge: true,
+    count: async () => {
+      store.sweep();
+      return store.size;
+    },
     advance: async (ms) => {
       now += ms;
     },
+    cleanup: async () => store.close(),
   };
 });
 
-const record = (id: string, user?: string) => ({ id, createdAt: 0, data: { id }, user });
+const record = (id: string, user?: string): StoredSession => ({ id, createdAt: 0, data: { id }, user });
+const soon = () => ({ deadline: Date.now() + 2000 });
+const password = "Vq8-zK2r!mW4xT9bLp0sY7nE3dH6jC1u";
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("memoryStore", () => {
   it("is bounded: past max the least recently used record goes first", async () => {
     const store = memoryStore({ max: 3 });
-    for (const id of ["a", "b", "c"]) await store.set(id, record(id, "u"), 60, "create");
+    for (const id of ["a", "b", "c"]) await store.create(record(id, "u"), 60, soon());
     await store.get("a"); // a is now the most recently used
-    await store.set("d", record("d", "u"), 60, "create");
+    await store.create(record("d", "u"), 60, soon());
     expect(store.size).toBe(3);
     expect(await store.get("b")).toBeUndefined();
     expect(await store.get("a")).toBeDefined();
     expect((await store.listByUser("u")).sort()).toEqual(["a", "c", "d"]);
+    store.close();
   });
 
-  it("drops expired records lazily, with no timer", async () => {
+  it("evicts expired records before live ones when full", async () => {
     let now = 0;
-    const before = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-    const store = memoryStore({ now: () => now });
-    await store.set("a", record("a", "u"), 1, "create");
-    expect(process.getActiveResourcesInfo().filter((r) => r === "Timeout").length).toBe(before);
-    now = 999;
-    expect(await store.get("a")).toBeDefined();
-    now = 1000;
-    expect(store.size).toBe(1);
-    expect(await store.listByUser("u")).toEqual([]);
-    expect(store.size).toBe(0);
+    const store = memoryStore({ max: 3, now: () => now, sweepInterval: 0 });
+    await store.create(record("live1"), 60, soon());
+    await store.create(record("short1"), 1, soon());
+    await store.create(record("short2"), 1, soon());
+    now = 2000;
+    await store.create(record("live2"), 60, soon());
+    await store.create(record("live3"), 60, soon());
+    for (const id of ["live1", "live2", "live3"]) expect(await store.get(id)).toBeDefined();
+    expect(store.size).toBe(3);
   });
 
-  it("refuses a nonsensical bound", () => {
+  it("sweeps expired records in the background: 0 of 10,000 held 3 s after they were written", async () => {
+    const store = memoryStore();
+    for (let i = 0; i < 10_000; i++) await store.create(record(`s${i}`, "u"), 1, soon());
+    expect(store.size).toBe(10_000);
+    await sleep(3000);
+    expect(store.size).toBe(0);
+    expect(await store.listByUser("u")).toEqual([]);
+    store.close();
+  });
+
+  it("runs its sweep timer unref'd, and close() stops it", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    const store = memoryStore({ sweepInterval: 50 });
+    await store.create(record("a"), 1, soon());
+    // An unref'd timer is not an active resource keeping the process alive.
+    expect(timers()).toBe(before);
+    store.close();
+    let now = 0;
+    const manual = memoryStore({ now: () => now, sweepInterval: 0 });
+    await manual.create(record("b"), 1, soon());
+    now = 1000;
+    expect(manual.size).toBe(1);
+    expect(manual.sweep()).toBe(1);
+    expect(manual.size).toBe(0);
+  });
+
+  it("a signed-in session survives 200,000 anonymous requests at the default size", async () => {
+    const store = memoryStore();
+    const config: SessionConfig = { password, store };
+    const signIn = { req: new Request("http://localhost/"), res: { headers: new Headers() }, context: {} };
+    const session = await useSession<{ user?: string }>(signIn, config);
+    await session.update({ user: "ada" });
+    const cookie = signIn.res.headers.getSetCookie()[0]!.split(";")[0]!;
+    // Each anonymous request is a cookieless event of its own (a fresh context), as a server makes them.
+    const anonymous = new Request("http://localhost/");
+    for (let i = 0; i < 200_000; i++) {
+      const event = { req: anonymous, res: { headers: new Headers() }, context: {} };
+      const visitor = await useSession(event, config);
+      if (visitor.id === session.id) throw new Error("an anonymous request got the signed-in session");
+    }
+    expect(store.size).toBe(1);
+    const back = { req: new Request("http://localhost/", { headers: { cookie } }), res: { headers: new Headers() } };
+    expect((await getSession(back, config)).data).toEqual({ user: "ada" });
+    store.close();
+  }, 120_000);
+
+  it("refuses a nonsensical bound or sweep interval", () => {
     for (const max of [0, -1, 1.5, Number.NaN]) {
       expect(() => memoryStore({ max })).toThrow(expect.objectContaining({ code: "ERR_CONFIG" }));
+    }
+    for (const sweepInterval of [-1, 0.5, Number.NaN]) {
+      expect(() => memoryStore({ sweepInterval })).toThrow(expect.objectContaining({ code: "ERR_CONFIG" }));
     }
   });
 });

@@ -16,10 +16,12 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  clearSession,
   eventHandler,
   getSession,
   type RedisStore,
   redisStore,
+  regenerateSession,
   type SessionConfig,
   type SessionErrorCode,
   toWebHandler,
@@ -35,6 +37,13 @@ const SLACK = 500;
 const SESSIONS = 20;
 const canRun = redisServerOrSkip();
 
+type PlainEvent = { req: Request; res: { headers: Headers } };
+
+/** A `{ req, res }` event carrying a jar's cookies: lets a test pause between a request's steps. */
+function plainEvent(jar: CookieJar): PlainEvent {
+  return { req: new Request("http://localhost/", jar.init()), res: { headers: new Headers() } };
+}
+
 interface Outcome {
   status: number;
   ms: number;
@@ -46,6 +55,7 @@ describe.skipIf(!canRun)("Redis failing mid-load (a private redis-server)", () =
   let dir: string;
   let redis: PrivateRedis;
   let store: RedisStore;
+  let config: SessionConfig<{ n?: number }>;
   let app: (request: Request) => Promise<Response>;
   const errors: SessionErrorCode[] = [];
   const jars: CookieJar[] = [];
@@ -55,7 +65,7 @@ describe.skipIf(!canRun)("Redis failing mid-load (a private redis-server)", () =
     dir = mkdtempSync(join(tmpdir(), "sealed-session-redis-"));
     redis = await startPrivateRedis(dir);
     store = redisStore({ url: redis.url, prefix: "faults:" });
-    const config: SessionConfig<{ n?: number }> = {
+    config = {
       password: "Vq8-zK2r!mW4xT9bLp0sY7nE3dH6jC1u",
       store,
       storeTimeout: STORE_TIMEOUT,
@@ -163,6 +173,49 @@ describe.skipIf(!canRun)("Redis failing mid-load (a private redis-server)", () =
     await untilServing();
     await expectAllSessionsIntact();
   });
+
+  it("a write answered with 503 never lands later: SIGSTOP between read and write, 20 times each for update, clear and regenerate", async () => {
+    const admin = new Redis(redis.url, { lazyConnect: true });
+    await admin.connect();
+    const verbs = {
+      update: (event: PlainEvent) => updateSession(event, config, { n: 1000 }),
+      clear: (event: PlainEvent) => clearSession(event, config),
+      regenerate: (event: PlainEvent) => regenerateSession(event, config),
+    };
+    let late = 0;
+    try {
+      for (const [verb, run] of Object.entries(verbs)) {
+        for (let round = 0; round < 20; round++) {
+          const i = round % SESSIONS;
+          const event = plainEvent(jars[i]!);
+          await getSession(event, config); // the read lands while Redis runs
+          const keysBefore = (await admin.keys("faults:*")).sort();
+          redis.process.kill("SIGSTOP");
+          const started = performance.now();
+          let code: string | undefined;
+          try {
+            await run(event);
+          } catch (error) {
+            code = (error as { code?: string }).code;
+          } finally {
+            redis.process.kill("SIGCONT");
+          }
+          expect(code, `${verb} #${round}`).toBe("ERR_STORE_UNAVAILABLE");
+          expect(performance.now() - started).toBeLessThan(STORE_TIMEOUT + SLACK);
+          expect(event.res.headers.getSetCookie(), "a refused write sets no cookie").toEqual([]);
+          // The stalled script has now run (Redis answers in order): the record must be as it was.
+          await admin.ping();
+          const keysAfter = (await admin.keys("faults:*")).sort();
+          const intact = await getSession(plainEvent(jars[i]!), config);
+          if (intact.data.n !== i || keysAfter.join() !== keysBefore.join()) late++;
+        }
+      }
+    } finally {
+      admin.disconnect();
+    }
+    expect(late).toBe(0);
+    await expectAllSessionsIntact();
+  }, 60_000);
 
   it("a real stop (SHUTDOWN SAVE) mid-load: 503s while down; after a restart every session is still there", async () => {
     const admin = new Redis(redis.url, { retryStrategy: () => null, lazyConnect: true });

@@ -25,12 +25,13 @@ import { cloneJar, deleteKeys, startAppServer, type TestServer } from "./redis-h
 
 const url = await redisUrlOrSkip();
 const password = "Vq8-zK2r!mW4xT9bLp0sY7nE3dH6jC1u";
+const soon = () => ({ deadline: Date.now() + 2000 });
 
 describe("the default store timeout", () => {
   it("is DEFAULT_STORE_TIMEOUT_MS = 2000 ms: a store that never answers fails the call then, not before", async () => {
     expect(DEFAULT_STORE_TIMEOUT_MS).toBe(2000);
     const never = () => new Promise<never>(() => {});
-    const hanging: SessionStore = { name: "hanging", get: never, set: never, delete: never };
+    const hanging: SessionStore = { name: "hanging", get: never, create: never, update: never, delete: never };
     const event = { req: new Request("http://localhost/"), res: { headers: new Headers() } };
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     try {
@@ -87,7 +88,9 @@ describe.skipIf(!url)("on a real Redis", () => {
       await deleteKeys(admin, prefix);
       await store.close();
     };
-    return { store, cleanup };
+    const count = async () =>
+      (await admin.keys(`${prefix}*`)).filter((key) => !key.startsWith(`${prefix}user:`)).length;
+    return { store, cleanup, count, atomicMerge: true };
   });
 
   testStore("unstorage (redis driver)", () => {
@@ -97,7 +100,8 @@ describe.skipIf(!url)("on a real Redis", () => {
       await storage.clear();
       await storage.dispose();
     };
-    return { store: unstorageStore(storage), cleanup };
+    const count = async () => (await storage.getKeys("sealed-session:session")).length;
+    return { store: unstorageStore(storage), cleanup, count, atomicMerge: false };
   });
 
   describe("redisStore", () => {
@@ -113,14 +117,31 @@ describe.skipIf(!url)("on a real Redis", () => {
       const response = await app(new Request("http://localhost/", jar.init()));
       jar.store(response);
       const id = await response.text();
-      expect(JSON.parse((await admin.get(prefix + id)) ?? "{}")).toMatchObject({
-        id,
-        data: { user: "ada" },
-        user: "ada",
+      // A hash: createdAt, owner, and one JSON field per top-level key of the data.
+      expect(await admin.hgetall(prefix + id)).toEqual({
+        "@c": expect.stringMatching(/^\d+$/),
+        "@u": "ada",
+        ".user": '"ada"',
       });
       expect(await admin.ttl(prefix + id)).toBeGreaterThan(3590);
       expect(await admin.zscore(`${prefix}user:ada`, id)).not.toBeNull();
       expect(await admin.ttl(`${prefix}user:ada`)).toBeGreaterThanOrEqual(await admin.ttl(prefix + id));
+    });
+
+    it("reads records written by 0.1 (one JSON string) and turns them into hashes on their first update", async () => {
+      const id = `legacy-${Date.now()}`;
+      const legacy = { id, createdAt: 1_700_000_000_000, data: { cart: [], theme: "dark" }, user: "lee" };
+      await admin.set(prefix + id, JSON.stringify(legacy), "EX", 600);
+      await admin.zadd(`${prefix}user:lee`, Date.now() + 600_000, id);
+      expect(await store.get(id)).toEqual(legacy);
+      expect(await store.listByUser("lee")).toEqual([id]);
+      const merged = await store.update(id, { set: { n: 1 }, unset: ["theme"] }, 600, soon());
+      expect(merged).toEqual({ ...legacy, data: { cart: [], n: 1 } });
+      expect(await admin.type(prefix + id)).toBe("hash");
+      expect(await admin.ttl(prefix + id)).toBeGreaterThan(590);
+      expect(await store.get(id)).toEqual({ ...legacy, data: { cart: [], n: 1 } });
+      expect(await store.delete(id, soon())).toBe(true);
+      expect(await store.listByUser("lee")).toEqual([]);
     });
 
     it("sets the TTL to the remaining lifetime on update, not a whole maxAge again", async () => {
@@ -176,7 +197,7 @@ describe.skipIf(!url)("on a real Redis", () => {
       const client = new Redis(redisUrl, { ...DEFAULT_REDIS_OPTIONS });
       const owned = redisStore({ client, prefix });
       await admin.script("FLUSH");
-      expect(await owned.set("own-1", { id: "own-1", createdAt: 1, data: {}, user: "u" }, 60, "create")).toBe(true);
+      expect(await owned.create({ id: "own-1", createdAt: 1, data: {}, user: "u" }, 60, soon())).toBe(true);
       expect(await owned.listByUser("u")).toEqual(["own-1"]);
       await owned.close();
       expect(client.status).toBe("ready");
@@ -244,36 +265,36 @@ describe.skipIf(!url)("on a real Redis", () => {
         expect(Math.abs(Number(actual) - expected)).toBeLessThan(2000);
       const [long, short, forever] = ["idx-long", "idx-short", "idx-forever"];
       const t = await serverMs();
-      await store.set(long, record(long, "uma"), 3600, "create");
-      await store.set(short, record(short, "uma"), 30, "create");
+      await store.create(record(long, "uma"), 3600, soon());
+      await store.create(record(short, "uma"), 30, soon());
       expect(await admin.type(index("uma"))).toBe("zset");
       near(await admin.zscore(index("uma"), long), t + 3_600_000);
       near(await admin.zscore(index("uma"), short), t + 30_000);
       near(await admin.pttl(index("uma")), 3_600_000);
 
       // The long-lived session goes: the index now ends with the short one, not an hour later.
-      await store.delete(long);
+      await store.delete(long, soon());
       expect(await members("uma")).toEqual([short]);
       near(await admin.pttl(index("uma")), 30_000);
 
-      expect(await store.touch(short, 120)).toBe(true);
+      expect(await store.update(short, { set: {}, unset: [] }, 120, soon())).toBeDefined();
       near(await admin.zscore(index("uma"), short), t + 120_000);
       near(await admin.pttl(index("uma")), 120_000);
 
       // A record without expiry keeps the index without expiry, until it goes.
-      await store.set(forever, record(forever, "uma"), undefined, "create");
+      await store.create(record(forever, "uma"), undefined, soon());
       expect(await admin.zscore(index("uma"), forever)).toBe("inf");
       expect(await admin.pttl(index("uma"))).toBe(-1);
-      await store.delete(forever);
+      await store.delete(forever, soon());
       near(await admin.pttl(index("uma")), 120_000);
     });
 
     it("prunes expired ids on every write and on listing; listing never returns them", async () => {
       const past = (await serverMs()) - 1000;
       const [live, other] = ["prune-live", "prune-other"];
-      await store.set(live, record(live, "vic"), 60, "create");
+      await store.create(record(live, "vic"), 60, soon());
       await admin.zadd(index("vic"), past, "expired-1");
-      await store.set(other, record(other, "vic"), 60, "create");
+      await store.create(record(other, "vic"), 60, soon());
       expect(await members("vic")).toEqual([live, other].sort());
 
       await admin.zadd(index("vic"), past, "expired-2");
@@ -283,11 +304,11 @@ describe.skipIf(!url)("on a real Redis", () => {
 
     it("a change of owner moves the id to the new owner's index; dropping the user takes it out", async () => {
       const id = "owner-change";
-      await store.set(id, record(id, "walt"), 60, "create");
-      await store.set(id, record(id, "xena"), 60, "update");
+      await store.create(record(id, "walt"), 60, soon());
+      await store.update(id, { set: {}, unset: [], user: "xena" }, 60, soon());
       expect(await admin.exists(index("walt"))).toBe(0);
       expect(await members("xena")).toEqual([id]);
-      await store.set(id, record(id), 60, "update");
+      await store.update(id, { set: {}, unset: [], user: null }, 60, soon());
       expect(await admin.exists(index("xena"))).toBe(0);
       expect(await store.get(id)).toEqual(record(id));
     });
