@@ -45,6 +45,8 @@ export interface MemoryStore extends SessionStore {
   listByUser(user: string): Promise<string[]>;
   /** Records held, expired ones not yet swept included. */
   readonly size: number;
+  /** Users with at least one indexed session: falls back to 0 when their sessions are gone (a gauge for metrics). */
+  readonly users: number;
   /** Drops expired records now (the background sweep does it on its own); resolves how many. */
   sweep(): number;
   /** Drops every record. */
@@ -185,6 +187,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     name: "memory",
     get size() {
       return entries.size;
+    },
+    get users() {
+      return byUser.size;
     },
     async get(id) {
       assertStoreId(id);

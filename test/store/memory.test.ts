@@ -37,6 +37,29 @@ describe("memoryStore", () => {
     store.close();
   });
 
+  it("keeps its user index exact: delete, eviction, expiry and a change of owner take the id out", async () => {
+    let now = 0;
+    const store = memoryStore({ max: 2, now: () => now, sweepInterval: 0 });
+    await store.create(record("a", "u"), 60, soon());
+    await store.create(record("b", "v"), 1, soon());
+    expect(store.users).toBe(2);
+    expect(await store.delete("a", soon())).toBe(true);
+    expect(store.users).toBe(1);
+    now = 2000;
+    expect(store.sweep()).toBe(1);
+    expect(store.users).toBe(0);
+    await store.create(record("c", "w"), 60, soon());
+    await store.update("c", { set: {}, unset: [], user: "x" }, 60, soon());
+    expect(store.users).toBe(1);
+    await store.update("c", { set: {}, unset: [], user: null }, 60, soon());
+    expect(store.users).toBe(0);
+    await store.create(record("d", "y"), 60, soon());
+    await store.create(record("e", "z"), 60, soon());
+    await store.create(record("f", "z"), 60, soon()); // evicts d, the least recently used
+    expect(await store.listByUser("y")).toEqual([]);
+    expect(store.users).toBe(1);
+  });
+
   it("evicts expired records before live ones when full", async () => {
     let now = 0;
     const store = memoryStore({ max: 3, now: () => now, sweepInterval: 0 });

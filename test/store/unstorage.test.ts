@@ -64,6 +64,15 @@ describe("unstorageStore", () => {
     expect(await storage.getKeys("sealed-session:user")).toEqual([]);
   });
 
+  it("a delete takes the session's index entry with it", async () => {
+    const storage = createStorage();
+    const store = unstorageStore(storage);
+    await store.create({ id: "s1", createdAt: 1, data: {}, user: "u" }, 60, soon());
+    await store.create({ id: "s2", createdAt: 1, data: {}, user: "u" }, 60, soon());
+    expect(await store.delete("s1", soon())).toBe(true);
+    expect(await storage.getKeys("sealed-session:user")).toEqual(["sealed-session:user:u:s2"]);
+  });
+
   it("prunes index entries whose session is gone", async () => {
     const storage = createStorage();
     const store = unstorageStore(storage);
