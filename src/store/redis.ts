@@ -140,9 +140,12 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   }
 
   async function read(id: string): Promise<StoredSession | undefined> {
-    const raw = await runScript(await redis(), READ_SCRIPT, [key(id)], []);
+    const client = await redis();
+    // A plain HGETALL for the common case; a 0.1 record (a string) makes it fail, and the script reads either kind.
+    const raw = await client.call("HGETALL", key(id)).catch(() => runScript(client, READ_SCRIPT, [key(id)], []));
     if (typeof raw === "string") return decodeRecord(raw, id);
-    return Array.isArray(raw) ? fromHash(id, raw as string[]) : undefined;
+    if (!Array.isArray(raw) || raw.length === 0) return undefined;
+    return fromHash(id, raw as string[]);
   }
 
   /** Turns a record written by 0.1 (one JSON string) into a hash, unless it changed meanwhile. */
