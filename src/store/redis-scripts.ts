@@ -103,7 +103,7 @@ if now > tonumber(ARGV[1]) then return -1 end
 local kind = redis.call('TYPE', KEYS[1]).ok
 if kind == 'string' then return -2 end
 if kind ~= 'hash' then return 0 end
-local before = owner_of(KEYS[1])
+local before = redis.call('HGET', KEYS[1], '@u') or nil
 local count = tonumber(ARGV[7])
 if count > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 8, 7 + 2 * count)) end
 if #ARGV >= 8 + 2 * count then redis.call('HDEL', KEYS[1], unpack(ARGV, 8 + 2 * count)) end
