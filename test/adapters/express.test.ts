@@ -59,7 +59,10 @@ const routes: Record<string, Route> = {
 
 function routeHandler(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
   const route = routes[new URL(req.url ?? "/", "http://x").pathname];
-  if (!route) return next();
+  if (!route) {
+    next();
+    return;
+  }
   Promise.resolve()
     .then(() => route(req as Req, res))
     .catch(next);
