@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { openSession } from "../session/manager.ts";
 import type { SessionData as AnySessionData, SessionConfig, SessionManager } from "../session/types.ts";
-import { FrameworkIO, holdEnd } from "./node-io.ts";
+import { FrameworkIO, holdResponse } from "./node-io.ts";
 
 /**
  * The data of `req.session`, for you to declare (as with express-session).
@@ -66,7 +66,7 @@ export function session(config: SessionConfig<ExpressSessionData> | Omit<Session
   return (req, res, next) => {
     // Express puts `secure` and `hostname` (after `trust proxy`) on its request.
     const io = new FrameworkIO(req, res, req as { secure?: unknown; hostname?: unknown }, config.onError);
-    holdEnd(res, io);
+    holdResponse(res, io);
     openSession<ExpressSessionData>(io.event, config).then((manager) => {
       (req as { session?: SessionManager<ExpressSessionData> }).session = manager;
       next();

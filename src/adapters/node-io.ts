@@ -74,15 +74,55 @@ export class FrameworkIO implements EventIO {
 }
 
 /**
- * Holds `res.end` while a session operation of the request is running, so an
- * update the handler did not await still sets its cookie before the headers
- * leave (express-session's habit: `req.session.x = 1; res.json(…)`).
+ * Holds the response while a session operation of the request is running, so
+ * an update the handler did not await still sets its cookie before the headers
+ * leave: express-session's habit (`req.session.x = 1; res.json(…)`), and
+ * Connect's `res.writeHead(302, …); res.end()`. `writeHead` is held until `end`
+ * (a body write sends it at once), and headers passed to it keep the session's
+ * Set-Cookie lines, which Node would otherwise replace.
  */
-export function holdEnd(res: ServerResponse, io: EventIO): void {
-  const end = res.end;
+export function holdResponse(res: ServerResponse, io: FrameworkIO): void {
+  const { writeHead, write, end } = res;
+  let head: unknown[] | undefined;
+  let streaming = false;
+  const sendHead = (args: unknown[]) => writeHead.apply(res, withOwnCookies(args, io.ownCookies) as never);
+  const flushHead = () => {
+    if (head) sendHead(head);
+    head = undefined;
+  };
+  res.writeHead = function heldWriteHead(this: ServerResponse, ...args: unknown[]) {
+    if (streaming || !hasPending(io)) return sendHead(args);
+    head = args;
+    return this;
+  } as ServerResponse["writeHead"];
+  res.write = function sentWrite(this: ServerResponse, ...args: unknown[]) {
+    flushHead();
+    streaming = true;
+    return write.apply(this, args as never);
+  } as ServerResponse["write"];
   res.end = function heldEnd(this: ServerResponse, ...args: unknown[]) {
-    if (!hasPending(io)) return end.apply(this, args as Parameters<typeof end>);
-    void settled(io).then(() => end.apply(this, args as Parameters<typeof end>));
+    if (!hasPending(io)) {
+      flushHead();
+      return end.apply(this, args as never);
+    }
+    void settled(io).then(() => {
+      flushHead();
+      end.apply(this, args as never);
+    });
     return this;
   } as ServerResponse["end"];
+}
+
+/** `writeHead`'s arguments with the session's lines added to a Set-Cookie header given there. */
+function withOwnCookies(args: unknown[], own: readonly string[]): unknown[] {
+  const index = typeof args[1] === "string" ? 2 : 1;
+  const headers = args[index];
+  if (own.length === 0 || typeof headers !== "object" || headers === null || Array.isArray(headers)) return args;
+  const key = Object.keys(headers).find((name) => name.toLowerCase() === "set-cookie");
+  if (key === undefined) return args;
+  const value = (headers as Record<string, unknown>)[key];
+  const lines = Array.isArray(value) ? value.map(String) : [String(value)];
+  const copy = [...args];
+  copy[index] = { ...headers, [key]: [...lines, ...own.filter((line) => !lines.includes(line))] };
+  return copy;
 }

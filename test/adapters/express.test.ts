@@ -47,6 +47,17 @@ const routes: Record<string, Route> = {
     void req.session.update((data) => ({ visits: Number(data.visits ?? 0) + 1 }));
     send(res, { sent: true });
   },
+  // Connect's way to answer: writeHead with headers (here its own cookie), then end.
+  "/head": (req, res) => {
+    void req.session.update({ user: "ada" });
+    res.writeHead(200, { "content-type": "application/json", "Set-Cookie": "app=1; Path=/" });
+    res.end("{}");
+  },
+  "/head-awaited": async (req, res) => {
+    await req.session.update({ user: "ada" });
+    res.writeHead(200, "OK", { "set-cookie": ["app=1; Path=/"] });
+    res.end("{}");
+  },
   "/boom": async (req) => {
     await req.session.update({ user: "bob" });
     throw new Error("boom");
@@ -139,6 +150,17 @@ describe.each(flavours)("$name", ({ app }) => {
     expect((await browser.get("/visit")).body).toEqual({ visits: 3 });
     expect(errors).toEqual([]);
   });
+
+  it.each(["/head", "/head-awaited"])(
+    "keeps the session cookie beside the app's when %s passes headers to writeHead",
+    async (path) => {
+      const browser = new Browser(server.url);
+      const answer = await browser.get(path);
+      expect(answer.cookies.map((line) => line.split("=")[0]).sort()).toEqual(["app", "h3"]);
+      expect((await browser.get("/me")).body).toMatchObject({ user: "ada" });
+      expect(errors).toEqual([]);
+    },
+  );
 
   it("reports a write after the response went as ERR_HEADERS_SENT, without crashing", async () => {
     const browser = new Browser(server.url);
