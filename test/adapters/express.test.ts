@@ -12,6 +12,9 @@ import { Browser, type Served, serve } from "./http.ts";
 
 const password = "Xp4!vR8-kQ3zW7mM0bN2cL9tH4sG6fJ1aE";
 
+// Warnings are given once per process; each test starts with none given.
+beforeEach(() => resetWarnings());
+
 type Req = IncomingMessage & { session: SessionManager<ExpressSessionData> };
 type Route = (req: Req, res: ServerResponse) => unknown;
 
@@ -250,4 +253,3 @@ describe.each([
   });
 });
 
-beforeEach(() => resetWarnings());
