@@ -252,4 +252,3 @@ describe.each([
     expect(warnings).toEqual(["SECURE_ON_HTTP"]);
   });
 });
-
