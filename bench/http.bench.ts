@@ -37,6 +37,8 @@ interface ServerEntry {
   readonly env?: Record<string, string>;
   /** A reason to skip this server on this machine, or undefined to run it. */
   readonly skip?: () => Promise<string | undefined>;
+  /** For an adapter: the id of its framework's own session library, to print the ratio to it. */
+  readonly peer?: string;
 }
 
 const BASELINE = "node-http";
@@ -48,6 +50,9 @@ const SERVERS: readonly ServerEntry[] = [
   { id: "h3-v2", label: "h3@2 useSession (defaults)", file: "h3-v2.ts" },
   { id: "iron-session", label: "iron-session", file: "iron-session.ts" },
   { id: "express-session", label: "express-session (MemoryStore)", file: "express-session.ts" },
+  { id: "express-adapter", label: "sealed-session/express", file: "express-adapter.ts", peer: "express-session" },
+  { id: "koa-session", label: "koa-session (signed cookie)", file: "koa-session.ts" },
+  { id: "koa-adapter", label: "sealed-session/koa", file: "koa-adapter.ts", peer: "koa-session" },
   // Server-side stores: the cookie carries a reference, the data lives in Redis.
   {
     id: "sealed-session-redis",
@@ -70,6 +75,8 @@ type Scenario = (typeof ALL_SCENARIOS)[number];
 
 /** This library's targets, as ratios to plain node:http. */
 const TARGETS: Record<Scenario, number> = { read: 0.5, write: 0.25 };
+/** Each adapter's targets, as ratios to its framework's own session library (some peers sign without encrypting). */
+const PEER_TARGETS: Record<Scenario, number> = { read: 1, write: 0.8 };
 
 const DURATION = numberEnv("BENCH_DURATION", 5);
 const ROUNDS = Math.max(1, Math.round(numberEnv("BENCH_ROUNDS", 2)));
@@ -211,6 +218,20 @@ function report(servers: Running[], samples: Map<string, Sample[]>, skipped: { i
       );
     }
   }
+  const peers: Record<string, Record<string, number>> = {};
+  for (const server of servers) {
+    const peer = server.entry.peer;
+    if (!peer || !servers.some((s) => s.entry.id === peer)) continue;
+    peers[server.entry.id] = {};
+    for (const scenario of SCENARIOS) {
+      const ratio = summary(server.entry.id, scenario).reqPerSec / summary(peer, scenario).reqPerSec;
+      peers[server.entry.id]![scenario] = round(ratio, 3);
+      const met = ratio >= PEER_TARGETS[scenario];
+      console.log(
+        `${server.entry.label} ${scenario}: ${ratio.toFixed(3)}× ${peer} (target ≥ ${PEER_TARGETS[scenario]}×) ${met ? "met" : "MISSED"}`,
+      );
+    }
+  }
   const noCookie = rows.filter((r) => r.id !== BASELINE && !r.writeSetsCookie).map((r) => r.id);
   if (noCookie.length > 0) console.log(`no Set-Cookie on write (session kept server-side): ${noCookie.join(", ")}`);
 
@@ -228,6 +249,8 @@ function report(servers: Running[], samples: Map<string, Sample[]>, skipped: { i
     baselineReqPerSec: round(baseline),
     targets: TARGETS,
     targetsMet: verdict,
+    peerTargets: PEER_TARGETS,
+    peerRatios: peers,
     skipped,
     results: rows,
   };

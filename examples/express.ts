@@ -1,12 +1,12 @@
 import express from "express";
-import { createEvent, type SessionConfig, useSession } from "sealed-session";
+import { session } from "sealed-session/express";
 
-const config: SessionConfig = { password: process.env.SESSION_SECRET!, cookie: { secure: "auto" } };
-
-export const app = express();
+const app = express();
+app.use(session({ password: process.env.SESSION_SECRET!, cookie: { secure: "auto" } }));
 
 app.get("/", async (req, res) => {
-  const session = await useSession<{ visits?: number }>(createEvent(req, res), config);
-  await session.update((data) => ({ visits: (data.visits ?? 0) + 1 }));
-  res.json({ visits: session.data.visits });
+  await req.session.update((data) => ({ visits: Number(data.visits ?? 0) + 1 }));
+  res.json({ visits: req.session.data.visits });
 });
+
+export const server = app.listen(Number(process.env.PORT ?? 3000));

@@ -1,4 +1,4 @@
-// Bun: `bun examples/fetch.ts` · Deno: `deno serve examples/fetch.ts` · Workers: `wrangler dev examples/fetch.ts`
+// Bun: `bun examples/fetch.ts` · Deno: `deno serve --allow-env=SESSION_SECRET examples/fetch.ts` · Workers: `wrangler dev examples/fetch.ts`
 import { eventHandler, type SessionConfig, toWebHandler, useSession } from "sealed-session";
 
 const config: SessionConfig = { password: process.env.SESSION_SECRET!, cookie: { secure: "auto" } };

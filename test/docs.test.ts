@@ -5,7 +5,12 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const entries = ["src/index.ts", "src/seal/index.ts"].map((file) => join(root, file));
+/** Every entry point of the package (`exports`), as its source file. */
+const entries = Object.values(
+  JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as Record<string, string | { default: string }>,
+)
+  .flatMap((target) => (typeof target === "string" ? [] : [target.default]))
+  .map((file) => join(root, file.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")));
 
 /** Every symbol an entry point exports, with whether its declaration's JSDoc has an @example. */
 function exportsWithoutExample(): string[] {

@@ -44,9 +44,11 @@ describe("README examples run", () => {
     expect(await twoVisits(overHttp((server.address() as AddressInfo).port))).toEqual([1, 2]);
   });
 
-  it("Express (createEvent)", async () => {
-    const { app } = await import("../examples/express.ts");
-    const server = app.listen(0);
+  it.each([
+    ["Express", () => import("../examples/express.ts")],
+    ["Koa", () => import("../examples/koa.ts")],
+  ])("%s (adapter)", async (_name, load) => {
+    const { server } = await load();
     servers.push(server);
     await new Promise((resolve) => (server.listening ? resolve(null) : server.once("listening", resolve)));
     expect(await twoVisits(overHttp((server.address() as AddressInfo).port))).toEqual([1, 2]);

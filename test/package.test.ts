@@ -84,6 +84,17 @@ describe.runIf(existsSync(dist))("the built package in dist/", () => {
     expect(Object.keys(builtSeal).sort()).toEqual(Object.keys(sealApi).sort());
   });
 
+  it("loads every subpath entry from dist/ with the names of its source", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    for (const target of Object.values(pkg.exports as Record<string, string | { default: string }>)) {
+      if (typeof target === "string") continue;
+      const built = await import(new URL(`../${target.default}`, import.meta.url).href);
+      const source = target.default.replace(/^\.\/dist\//, "../src/").replace(/\.js$/, ".ts");
+      const sources = await import(new URL(source, import.meta.url).href);
+      expect(Object.keys(built).sort(), target.default).toEqual(Object.keys(sources).sort());
+    }
+  });
+
   it("seals and serves a session", async () => {
     const built = (await import(dist.href)) as typeof api;
     const password = "Di5!tR8-kQ3xW7vM0bN2cL9zH4sG6fJ1pA";

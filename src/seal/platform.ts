@@ -50,7 +50,21 @@ function loadNodeCrypto(): typeof NodeCrypto | undefined {
   return undefined;
 }
 
+/**
+ * An environment variable, or undefined. On Deno, reading one without permission
+ * throws (or prompts), and this runs at import: ask first, and read only when granted.
+ */
 function readEnv(name: string): string | undefined {
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
+  if (deno && deno.permissions?.querySync?.({ name: "env", variable: name }).state !== "granted") return undefined;
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return proc?.env?.[name];
+  try {
+    return proc?.env?.[name];
+  } catch {
+    return undefined;
+  }
+}
+
+interface DenoPermissions {
+  permissions?: { querySync?(descriptor: { name: "env"; variable: string }): { state: string } };
 }

@@ -1,0 +1,128 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { SessionError } from "../errors.ts";
+import { type EventIO, kEventIO, mergeSetCookies, nodeIO } from "../event/io.ts";
+import type { H3EventV1Like } from "../event/types.ts";
+import { hasPending, settled } from "../session/pending.ts";
+import type { SessionConfig } from "../session/types.ts";
+
+/**
+ * What a framework knows about the request that Node's socket does not: whether
+ * it came over https and its hostname, both after the framework's proxy rules
+ * (Express `trust proxy`, Koa `app.proxy`). Connect knows neither.
+ */
+export interface RequestView {
+  readonly secure?: unknown;
+  readonly hostname?: unknown;
+}
+
+/** An event carrying its own IO, in the h3 v1 shape so `onError` receives `event.node.req`. */
+export type AdapterEvent = H3EventV1Like & { readonly [kEventIO]: EventIO };
+
+/**
+ * The session IO of a Node framework (Express, Connect, Koa): Node's IO, with
+ * https and hostname taken from the framework, the session's own Set-Cookie
+ * lines remembered (Koa drops every header on errors), and a write after the
+ * headers went reported to `onError` instead of thrown: the app may not await
+ * it, and an unhandled rejection would take the process down.
+ */
+export class FrameworkIO implements EventIO {
+  readonly canWrite = true;
+  readonly context: Record<string, unknown> = {};
+  readonly event: AdapterEvent;
+  /** The session's current Set-Cookie lines, every session name of this IO. */
+  ownCookies: string[] = [];
+  readonly #base: EventIO;
+  readonly #res: ServerResponse;
+  readonly #view: RequestView;
+  readonly #onError: SessionConfig["onError"];
+
+  constructor(req: IncomingMessage, res: ServerResponse, view: RequestView, onError: SessionConfig["onError"]) {
+    this.#base = nodeIO(req, res, this.context);
+    this.#res = res;
+    this.#view = view;
+    this.#onError = onError;
+    this.event = { node: { req, res }, context: this.context, [kEventIO]: this };
+  }
+
+  header(name: string): string | undefined {
+    return this.#base.header(name);
+  }
+
+  replaceCookies(isOwn: (name: string) => boolean, lines: readonly string[]): void {
+    if (this.#res.headersSent) {
+      const error = new SessionError(
+        "ERR_HEADERS_SENT",
+        "a session write came after the response headers were sent; the cookie was not updated",
+      );
+      if (this.#onError) this.#onError(error.code, this.event, error);
+      else console.error(error);
+      return;
+    }
+    this.ownCookies = mergeSetCookies(this.ownCookies, isOwn, lines);
+    this.#base.replaceCookies(isOwn, lines);
+  }
+
+  isSecure(): boolean | undefined {
+    const secure = this.#view.secure;
+    return typeof secure === "boolean" ? secure : this.#base.isSecure();
+  }
+
+  hostname(): string | undefined {
+    const hostname = this.#view.hostname;
+    return typeof hostname === "string" && hostname !== "" ? hostname : this.#base.hostname();
+  }
+}
+
+/**
+ * Holds the response while a session operation of the request is running, so
+ * an update the handler did not await still sets its cookie before the headers
+ * leave: express-session's habit (`req.session.x = 1; res.json(…)`), and
+ * Connect's `res.writeHead(302, …); res.end()`. `writeHead` is held until `end`
+ * (a body write sends it at once), and headers passed to it keep the session's
+ * Set-Cookie lines, which Node would otherwise replace.
+ */
+export function holdResponse(res: ServerResponse, io: FrameworkIO): void {
+  const { writeHead, write, end } = res;
+  let head: unknown[] | undefined;
+  let streaming = false;
+  const sendHead = (args: unknown[]) => writeHead.apply(res, withOwnCookies(args, io.ownCookies) as never);
+  const flushHead = () => {
+    if (head) sendHead(head);
+    head = undefined;
+  };
+  res.writeHead = function heldWriteHead(this: ServerResponse, ...args: unknown[]) {
+    if (streaming || !hasPending(io)) return sendHead(args);
+    head = args;
+    return this;
+  } as ServerResponse["writeHead"];
+  res.write = function sentWrite(this: ServerResponse, ...args: unknown[]) {
+    flushHead();
+    streaming = true;
+    return write.apply(this, args as never);
+  } as ServerResponse["write"];
+  res.end = function heldEnd(this: ServerResponse, ...args: unknown[]) {
+    if (!hasPending(io)) {
+      flushHead();
+      return end.apply(this, args as never);
+    }
+    void settled(io).then(() => {
+      flushHead();
+      end.apply(this, args as never);
+    });
+    return this;
+  } as ServerResponse["end"];
+}
+
+/** `writeHead`'s arguments with the session's lines added to a Set-Cookie header given there. */
+function withOwnCookies(args: unknown[], own: readonly string[]): unknown[] {
+  const index = typeof args[1] === "string" ? 2 : 1;
+  const headers = args[index];
+  if (own.length === 0 || typeof headers !== "object" || headers === null || Array.isArray(headers)) return args;
+  const key = Object.keys(headers).find((name) => name.toLowerCase() === "set-cookie");
+  if (key === undefined) return args;
+  const value = (headers as Record<string, unknown>)[key];
+  const lines = Array.isArray(value) ? value.map(String) : [String(value)];
+  const copy = [...args];
+  copy[index] = { ...headers, [key]: [...lines, ...own.filter((line) => !lines.includes(line))] };
+  return copy;
+}
