@@ -8,6 +8,7 @@ export default defineConfig({
     // Examples import the package by name, as users do.
     alias: [
       { find: /^sealed-session\/seal$/, replacement: src("seal/index.ts") },
+      { find: /^sealed-session\/(\w+)$/, replacement: src("adapters/$1.ts") },
       { find: /^sealed-session$/, replacement: src("index.ts") },
     ],
   },

@@ -67,7 +67,9 @@ function buildIO(event: AnyEvent): EventIO {
       hostname: () => hostnameOf(web.url ?? req.url),
     };
   }
-  configError("unsupported event: expected an HTTPEvent, an h3 event, a Hono Context, or { req: Request, res?: { headers } }");
+  configError(
+    "unsupported event: expected an HTTPEvent, an h3 event, a Hono Context, or { req: Request, res?: { headers } }",
+  );
 }
 
 function isHonoContext(event: object): event is HonoContextLike {
@@ -143,7 +145,7 @@ class NodeIO implements EventIO {
 /** The last Host header and its hostname: a URL parse per cookie write is measurable, hosts rarely change. */
 let lastHost: { readonly host: string; readonly hostname: string | undefined } | undefined;
 
-function hostOf(host: string): string | undefined {
+export function hostOf(host: string): string | undefined {
   if (lastHost?.host !== host) lastHost = { host, hostname: hostnameOf(`http://${host}`) };
   return lastHost.hostname;
 }

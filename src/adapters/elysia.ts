@@ -1,0 +1,101 @@
+import { Elysia } from "elysia";
+import { type EventIO, kEventIO, mergeSetCookies, replaceInHeaders } from "../event/io.ts";
+import type { AnyEvent } from "../event/types.ts";
+import { openSession } from "../session/manager.ts";
+import { settled } from "../session/pending.ts";
+import type { SessionConfig, SessionData } from "../session/types.ts";
+import { reportHeadersSent } from "./headers-sent.ts";
+
+/** Elysia's response state, as far as cookies go: headers become a `Headers` once mapped. */
+interface ElysiaSet {
+  headers: Record<string, string | number | string[] | undefined> | Headers;
+}
+
+/**
+ * Cookies go onto `set.headers` as each write lands, so whatever builds the
+ * response (the handler's value, an error handler, Elysia's own error answer) carries them.
+ */
+class ElysiaIO implements EventIO {
+  readonly canWrite = true;
+  readonly context: Record<string, unknown> = {};
+  sent = false;
+  readonly #request: Request;
+  readonly #set: ElysiaSet;
+  readonly #config: SessionConfig;
+
+  constructor(request: Request, set: ElysiaSet, config: SessionConfig) {
+    this.#request = request;
+    this.#set = set;
+    this.#config = config;
+  }
+
+  header(name: string): string | undefined {
+    return this.#request.headers.get(name) ?? undefined;
+  }
+
+  replaceCookies(isOwn: (name: string) => boolean, lines: readonly string[]): void {
+    const headers = this.#set.headers;
+    if (this.sent) {
+      reportHeadersSent(this.#config, this.#request);
+    } else if (headers instanceof Headers) {
+      replaceInHeaders(headers, isOwn, lines);
+    } else {
+      const value = headers["set-cookie"];
+      const current = value === undefined ? [] : Array.isArray(value) ? value : [String(value)];
+      headers["set-cookie"] = mergeSetCookies(current, isOwn, lines);
+    }
+  }
+
+  isSecure(): boolean {
+    return this.#request.url.startsWith("https:");
+  }
+
+  hostname(): string | undefined {
+    try {
+      return new URL(this.#request.url).hostname;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const ios = new WeakMap<Request, ElysiaIO>();
+
+/** Holds the response until session writes the handler did not await have landed. */
+async function writesLanded({ request }: { request: Request }): Promise<void> {
+  const io = ios.get(request);
+  if (io) await settled(io);
+}
+
+/**
+ * Elysia plugin: `session` in every handler's context, the manager
+ * `useSession` returns. Lazy: a request that writes nothing gets no cookie;
+ * error responses keep the cookie.
+ *
+ * @example
+ * import { Elysia } from "elysia";
+ * import { session } from "sealed-session/elysia";
+ *
+ * new Elysia()
+ *   .use(session<{ visits?: number }>({ password: process.env.SESSION_SECRET! }))
+ *   .get("/", async ({ session }) => {
+ *     await session.update((data) => ({ visits: (data.visits ?? 0) + 1 }));
+ *     return session.data;
+ *   })
+ *   .listen(3000);
+ */
+export function session<T extends object = SessionData>(config: SessionConfig<T> | Omit<SessionConfig, "userId">) {
+  return new Elysia({ name: "sealed-session", seed: config })
+    .derive({ as: "global" }, async ({ request, set }) => {
+      const io = new ElysiaIO(request, set as ElysiaSet, config as SessionConfig);
+      ios.set(request, io);
+      const event = { [kEventIO]: io, request } as unknown as AnyEvent;
+      return { session: await openSession<T>(event, config) };
+    })
+    .onAfterHandle({ as: "global" }, writesLanded)
+    .onError({ as: "global" }, writesLanded)
+    .onAfterResponse({ as: "global" }, ({ request }) => {
+      const io = ios.get(request);
+      if (io) io.sent = true;
+    });
+}
