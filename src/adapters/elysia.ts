@@ -1,20 +1,35 @@
+import { parseSetCookie } from "cookie-es";
 import { Elysia } from "elysia";
-import { type EventIO, kEventIO, mergeSetCookies, replaceInHeaders } from "../event/io.ts";
+import { type EventIO, kEventIO } from "../event/io.ts";
 import type { AnyEvent } from "../event/types.ts";
 import { openSession } from "../session/manager.ts";
 import { settled } from "../session/pending.ts";
 import type { SessionConfig, SessionData } from "../session/types.ts";
 import { reportHeadersSent } from "./headers-sent.ts";
 
-/** Elysia's response state, as far as cookies go: headers become a `Headers` once mapped. */
+/** Elysia's response state, as far as cookies go. */
 interface ElysiaSet {
   headers: Record<string, string | number | string[] | undefined> | Headers;
+  cookie?: Record<string, object>;
 }
 
 /**
- * Cookies go onto `set.headers` as each write lands, so whatever builds the
- * response (the handler's value, an error handler, Elysia's own error answer) carries them.
+ * Elysia serialises its cookie jar (`set.cookie`) over any raw Set-Cookie
+ * header, so the session's cookies go into the jar, and raw lines the app put
+ * in `set.headers` move into it too rather than being overwritten.
  */
+function absorbRawCookies(set: ElysiaSet): void {
+  const headers = set.headers;
+  if (headers instanceof Headers || headers["set-cookie"] === undefined || !set.cookie) return;
+  const raw = headers["set-cookie"];
+  for (const line of Array.isArray(raw) ? raw : [String(raw)]) {
+    const parsed = parseSetCookie(line);
+    if (parsed && !(parsed.name in set.cookie)) set.cookie[parsed.name] = { ...parsed, name: undefined };
+  }
+  delete headers["set-cookie"];
+}
+
+/** Writes land in Elysia's cookie jar, so every response Elysia builds (errors too) carries them. */
 class ElysiaIO implements EventIO {
   readonly canWrite = true;
   readonly context: Record<string, unknown> = {};
@@ -34,16 +49,18 @@ class ElysiaIO implements EventIO {
   }
 
   replaceCookies(isOwn: (name: string) => boolean, lines: readonly string[]): void {
-    const headers = this.#set.headers;
     if (this.sent) {
       reportHeadersSent(this.#config, this.#request);
-    } else if (headers instanceof Headers) {
-      replaceInHeaders(headers, isOwn, lines);
-    } else {
-      const value = headers["set-cookie"];
-      const current = value === undefined ? [] : Array.isArray(value) ? value : [String(value)];
-      headers["set-cookie"] = mergeSetCookies(current, isOwn, lines);
+      return;
     }
+    this.#set.cookie ??= {};
+    const jar = this.#set.cookie;
+    for (const name of Object.keys(jar)) if (isOwn(name)) delete jar[name];
+    for (const line of lines) {
+      const parsed = parseSetCookie(line);
+      if (parsed) jar[parsed.name] = { ...parsed, name: undefined };
+    }
+    absorbRawCookies(this.#set);
   }
 
   isSecure(): boolean {
@@ -62,9 +79,11 @@ class ElysiaIO implements EventIO {
 const ios = new WeakMap<Request, ElysiaIO>();
 
 /** Holds the response until session writes the handler did not await have landed. */
-async function writesLanded({ request }: { request: Request }): Promise<void> {
+async function writesLanded({ request, set }: { request: Request; set: unknown }): Promise<void> {
   const io = ios.get(request);
-  if (io) await settled(io);
+  if (!io) return;
+  await settled(io);
+  absorbRawCookies(set as ElysiaSet);
 }
 
 /**

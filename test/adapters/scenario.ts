@@ -13,7 +13,7 @@ import { CookieJar } from "../helpers/cookie-jar.ts";
  * POST /visit        awaited update: visits + 1               → { visits }
  * POST /visit-later  the same update, not awaited             → { queued: true }
  * POST /regenerate   awaited regenerate                       → { id }
- * POST /fail         awaited update({ failed: true }), then throws (500)
+ * POST /fail         update({ failed: true }) not awaited, then throws (500)
  * POST /own-cookies  the app's own cookies, then update({ own: true })
  * POST /sign-out     awaited clear                            → { user: null }
  */
