@@ -27,8 +27,13 @@ export interface SpawnedServer {
   stop(): Promise<void>;
 }
 
-/** Starts `command` and waits for it to print `listening <port>`. */
-export async function spawnServer(command: string, args: string[], timeoutMs = 60_000): Promise<SpawnedServer> {
+/** Starts `command` and waits for it to print its port (`listening <port>`, or as `ready` captures it). */
+export async function spawnServer(
+  command: string,
+  args: string[],
+  ready: RegExp = /listening (\d+)/,
+  timeoutMs = 60_000,
+): Promise<SpawnedServer> {
   const child: ChildProcess = spawn(command, args, {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
@@ -39,7 +44,7 @@ export async function spawnServer(command: string, args: string[], timeoutMs = 6
     const timer = setTimeout(() => reject(new Error(`no "listening" within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening (\d+)/.exec(output);
+      const match = ready.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(Number(match[1]));
