@@ -48,6 +48,11 @@ const SERVERS: readonly ServerEntry[] = [
   { id: "h3-v2", label: "h3@2 useSession (defaults)", file: "h3-v2.ts" },
   { id: "iron-session", label: "iron-session", file: "iron-session.ts" },
   { id: "express-session", label: "express-session (MemoryStore)", file: "express-session.ts" },
+  // Each framework adapter beside its framework's own session library.
+  { id: "fastify-sealed", label: "Fastify + sealed-session/fastify", file: "fastify-sealed.ts" },
+  { id: "fastify-secure-session", label: "Fastify + @fastify/secure-session", file: "fastify-secure-session.ts" },
+  { id: "hono-sealed", label: "Hono + sealed-session/hono", file: "hono-sealed.ts" },
+  { id: "hono-sessions", label: "Hono + hono-sessions (CookieStore)", file: "hono-sessions.ts" },
   // Server-side stores: the cookie carries a reference, the data lives in Redis.
   {
     id: "sealed-session-redis",
@@ -70,6 +75,14 @@ type Scenario = (typeof ALL_SCENARIOS)[number];
 
 /** This library's targets, as ratios to plain node:http. */
 const TARGETS: Record<Scenario, number> = { read: 0.5, write: 0.25 };
+
+/** Each adapter against its framework's own session library, measured in the same run. */
+const PEERS: readonly { readonly ours: string; readonly peer: string }[] = [
+  { ours: "fastify-sealed", peer: "fastify-secure-session" },
+  { ours: "hono-sealed", peer: "hono-sessions" },
+];
+/** Targets as ratios to the peer: reads at least as fast; writes may cost more (some peers sign without encrypting). */
+const PEER_TARGETS: Record<Scenario, number> = { read: 1, write: 0.8 };
 
 const DURATION = numberEnv("BENCH_DURATION", 5);
 const ROUNDS = Math.max(1, Math.round(numberEnv("BENCH_ROUNDS", 2)));
@@ -211,6 +224,22 @@ function report(servers: Running[], samples: Map<string, Sample[]>, skipped: { i
       );
     }
   }
+  const peerRatios: Record<string, Record<string, number>> = {};
+  for (const { ours: oursId, peer } of PEERS) {
+    const mine = rows.find((r) => r.id === oursId);
+    const theirs = rows.find((r) => r.id === peer);
+    if (!mine || !theirs) continue;
+    peerRatios[oursId] = {};
+    for (const scenario of SCENARIOS) {
+      const ratio =
+        (mine[scenario] as { reqPerSec: number }).reqPerSec / (theirs[scenario] as { reqPerSec: number }).reqPerSec;
+      peerRatios[oursId][scenario] = round(ratio, 3);
+      const met = ratio >= PEER_TARGETS[scenario];
+      console.log(
+        `${oursId} ${scenario}: ${ratio.toFixed(3)}× ${peer} (target ≥ ${PEER_TARGETS[scenario]}×) ${met ? "met" : "MISSED"}`,
+      );
+    }
+  }
   const noCookie = rows.filter((r) => r.id !== BASELINE && !r.writeSetsCookie).map((r) => r.id);
   if (noCookie.length > 0) console.log(`no Set-Cookie on write (session kept server-side): ${noCookie.join(", ")}`);
 
@@ -228,6 +257,8 @@ function report(servers: Running[], samples: Map<string, Sample[]>, skipped: { i
     baselineReqPerSec: round(baseline),
     targets: TARGETS,
     targetsMet: verdict,
+    peerTargets: PEER_TARGETS,
+    peerRatios,
     skipped,
     results: rows,
   };
@@ -271,7 +302,13 @@ function start(entry: ServerEntry): Promise<Running> {
 async function prepare(server: Running): Promise<void> {
   const first = await fetch(`${server.url}/write`);
   await first.arrayBuffer();
-  const cookies = first.headers.getSetCookie().map((line) => line.split(";")[0]!.trim());
+  // As a browser keeps them: the last line of each name wins (hono-sessions sends two).
+  const jar = new Map<string, string>();
+  for (const line of first.headers.getSetCookie()) {
+    const pair = line.split(";")[0]!.trim();
+    jar.set(pair.slice(0, pair.indexOf("=")), pair);
+  }
+  const cookies = [...jar.values()];
   if (server.entry.id === BASELINE) return;
   if (cookies.length === 0) throw new Error(`${server.entry.id}: the first write set no cookie`);
   server.cookie = cookies.join("; ");
