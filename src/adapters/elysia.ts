@@ -78,6 +78,22 @@ class ElysiaIO implements EventIO {
 
 const ios = new WeakMap<Request, ElysiaIO>();
 
+/**
+ * Elysia skips a plugin whose name and JSON-encoded seed it has seen. A config
+ * does not survive JSON (functions vanish, a store's client may be circular),
+ * so each config object gets its own number: the same config is applied once.
+ */
+const seeds = new WeakMap<object, number>();
+let lastSeed = 0;
+function seedOf(config: object): number {
+  let seed = seeds.get(config);
+  if (seed === undefined) {
+    seed = ++lastSeed;
+    seeds.set(config, seed);
+  }
+  return seed;
+}
+
 /** Holds the response until session writes the handler did not await have landed. */
 async function writesLanded({ request, set }: { request: Request; set: unknown }): Promise<void> {
   const io = ios.get(request);
@@ -104,7 +120,7 @@ async function writesLanded({ request, set }: { request: Request; set: unknown }
  *   .listen(3000);
  */
 export function session<T extends object = SessionData>(config: SessionConfig<T> | Omit<SessionConfig, "userId">) {
-  return new Elysia({ name: "sealed-session", seed: config })
+  return new Elysia({ name: "sealed-session", seed: seedOf(config) })
     .derive({ as: "global" }, async ({ request, set }) => {
       const io = new ElysiaIO(request, set as ElysiaSet, config as SessionConfig);
       ios.set(request, io);

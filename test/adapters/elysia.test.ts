@@ -1,4 +1,4 @@
-import { afterAll, describe, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { walkThrough } from "./scenario.ts";
 import { missing, runtimes, type SpawnedServer, spawnServer } from "./spawn-server.ts";
 
@@ -14,5 +14,11 @@ describe("sealed-session/elysia", () => {
     const server = await spawnServer(runtimes.bun, ["test/adapters/fixtures/serve.ts", "elysia"]);
     servers.push(server);
     await walkThrough(server.base, ["theme", "lang"]);
+
+    const late = await fetch(`${server.base}/late`, { method: "POST" });
+    expect(late.headers.getSetCookie()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await (await fetch(`${server.base}/reported`)).json()).toEqual(["ERR_HEADERS_SENT"]);
+    expect((await fetch(`${server.base}/anon`)).status, "the server is still up").toBe(200);
   });
 });
