@@ -65,11 +65,11 @@ async function routes(app: FastifyInstance): Promise<void> {
   });
 }
 
-type Factory = () => FastifyInstance;
+type Factory = (options?: { trustProxy?: boolean }) => FastifyInstance;
 const versions: [string, Factory, unknown][] = [
-  ["Fastify 5", () => Fastify(), fastifyCookie],
+  ["Fastify 5", (options) => Fastify(options), fastifyCookie],
   // Fastify 4's types are its own; the app is driven through the same calls.
-  ["Fastify 4", () => Fastify4() as unknown as FastifyInstance, fastifyCookie9],
+  ["Fastify 4", (options) => Fastify4(options) as unknown as FastifyInstance, fastifyCookie9],
 ];
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -107,6 +107,21 @@ describe.each(versions)("sealed-session/fastify on %s", (_, factory, cookiePlugi
     expect(response.headers.getSetCookie()).toEqual([]);
     await late;
     expect(codes).toEqual(["ERR_HEADERS_SENT"]);
+  });
+
+  it('decides secure: "auto" from request.protocol, so `trustProxy` and X-Forwarded-Proto count', async () => {
+    const secureOf = async (trustProxy: boolean) => {
+      const app = factory({ trustProxy });
+      await app.register(sessionPlugin, config);
+      app.get("/", async (request) => request.session.update({ visits: 1 }).then(() => "ok"));
+      closers.push(() => app.close());
+      const response = await fetch(await app.listen({ port: 0, host: "127.0.0.1" }), {
+        headers: { "x-forwarded-proto": "https" },
+      });
+      return /;\s*Secure/i.test(response.headers.getSetCookie()[0] ?? "");
+    };
+    expect(await secureOf(true)).toBe(true);
+    expect(await secureOf(false)).toBe(false);
   });
 });
 
