@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { type EventIO, firstHeader, hostOf, kEventIO, mergeSetCookies } from "../event/io.ts";
 import type { AnyEvent } from "../event/types.ts";
 import { openSession } from "../session/manager.ts";
-import { settled } from "../session/pending.ts";
+import { hasPending, settled } from "../session/pending.ts";
 import type { SessionConfig, SessionData, SessionManager } from "../session/types.ts";
 import { reportHeadersSent } from "./headers-sent.ts";
 
@@ -62,6 +62,13 @@ class FastifyIO implements EventIO {
 
 type WithIO = { [kEventIO]?: FastifyIO | null };
 
+function flush<P>(io: FastifyIO, reply: FastifyReply, payload: P): P {
+  io.sent = true;
+  // reply.header appends Set-Cookie lines: the app's and @fastify/cookie's stay.
+  if (io.lines.length > 0) reply.header("set-cookie", io.lines);
+  return payload;
+}
+
 const register: FastifyPluginAsync<SessionConfig<FastifySessionData>> = async (app, config) => {
   // Null defaults keep every request of the same shape; the hooks fill them in.
   app.decorateRequest("session", null as unknown as SessionManager<FastifySessionData>);
@@ -71,15 +78,12 @@ const register: FastifyPluginAsync<SessionConfig<FastifySessionData>> = async (a
     (request as WithIO)[kEventIO] = io;
     request.session = await openSession<FastifySessionData>(request as unknown as AnyEvent, config);
   });
-  app.addHook("onSend", async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     const io = (request as WithIO)[kEventIO];
-    if (!io) return payload;
-    // Writes the route did not await land before the headers leave.
-    await settled(io);
-    io.sent = true;
-    // reply.header appends Set-Cookie lines: the app's and @fastify/cookie's stay.
-    if (io.lines.length > 0) reply.header("set-cookie", io.lines);
-    return payload;
+    if (!io) return done(null, payload);
+    // Writes the route did not await land before the headers leave; most requests have none.
+    if (!hasPending(io)) return done(null, flush(io, reply, payload));
+    settled(io).then(() => done(null, flush(io, reply, payload)), done);
   });
 };
 
