@@ -2,13 +2,15 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, describe, expect, it } from "vitest";
 import { app } from "./fixtures/hono-app.ts";
-import { Client, walkThrough } from "./scenario.ts";
+import { Client, cookieNames, walkThrough } from "./scenario.ts";
 import { missing, runtimes, runtimesDir, type SpawnedServer, spawnServer } from "./spawn-server.ts";
 
 /** The same app on every runtime: the walk through the session, and `useSession(c)` without the middleware. */
 async function checkApp(base: string): Promise<void> {
   await walkThrough(base, ["theme"]);
   const client = new Client(base);
+  const raw = await client.call("POST", "/own-raw");
+  expect(cookieNames(raw.lines).sort(), "a Response the route returns keeps its own cookies").toEqual(["lang", "sid"]);
   expect((await client.call("GET", "/direct")).body).toEqual({ visits: 1 });
   expect((await client.call("GET", "/direct")).body).toEqual({ visits: 2 });
 }
