@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { walkThrough } from "./scenario.ts";
+import { Client, cookieNames, walkThrough } from "./scenario.ts";
 import { missing, runtimes, type SpawnedServer, spawnServer } from "./spawn-server.ts";
 
 // Elysia targets Bun: the app runs under the pinned Bun of scripts/runtimes.sh.
@@ -14,6 +14,12 @@ describe("sealed-session/elysia", () => {
     const server = await spawnServer(runtimes.bun, ["test/adapters/fixtures/serve.ts", "elysia"]);
     servers.push(server);
     await walkThrough(server.base, ["theme", "lang"]);
+
+    const raw = await new Client(server.base).call("POST", "/own-raw");
+    expect(cookieNames(raw.lines).sort(), "a Response the route returns keeps its own cookies").toEqual([
+      "lang",
+      "sid",
+    ]);
 
     const late = await fetch(`${server.base}/late`, { method: "POST" });
     expect(late.headers.getSetCookie()).toEqual([]);
