@@ -8,8 +8,7 @@ export default defineConfig({
     // Examples import the package by name, as users do.
     alias: [
       { find: /^sealed-session\/seal$/, replacement: src("seal/index.ts") },
-      { find: /^sealed-session\/express$/, replacement: src("adapters/express.ts") },
-      { find: /^sealed-session\/koa$/, replacement: src("adapters/koa.ts") },
+      { find: /^sealed-session\/(\w+)$/, replacement: src("adapters/$1.ts") },
       { find: /^sealed-session$/, replacement: src("index.ts") },
     ],
   },

@@ -53,6 +53,15 @@ const SERVERS: readonly ServerEntry[] = [
   { id: "express-adapter", label: "sealed-session/express", file: "express-adapter.ts", peer: "express-session" },
   { id: "koa-session", label: "koa-session (signed cookie)", file: "koa-session.ts" },
   { id: "koa-adapter", label: "sealed-session/koa", file: "koa-adapter.ts", peer: "koa-session" },
+  { id: "fastify-secure-session", label: "Fastify + @fastify/secure-session", file: "fastify-secure-session.ts" },
+  {
+    id: "fastify-sealed",
+    label: "Fastify + sealed-session/fastify",
+    file: "fastify-sealed.ts",
+    peer: "fastify-secure-session",
+  },
+  { id: "hono-sessions", label: "Hono + hono-sessions (CookieStore)", file: "hono-sessions.ts" },
+  { id: "hono-sealed", label: "Hono + sealed-session/hono", file: "hono-sealed.ts", peer: "hono-sessions" },
   // Server-side stores: the cookie carries a reference, the data lives in Redis.
   {
     id: "sealed-session-redis",
@@ -294,7 +303,13 @@ function start(entry: ServerEntry): Promise<Running> {
 async function prepare(server: Running): Promise<void> {
   const first = await fetch(`${server.url}/write`);
   await first.arrayBuffer();
-  const cookies = first.headers.getSetCookie().map((line) => line.split(";")[0]!.trim());
+  // As a browser keeps them: the last line of each name wins (hono-sessions sends two).
+  const jar = new Map<string, string>();
+  for (const line of first.headers.getSetCookie()) {
+    const pair = line.split(";")[0]!.trim();
+    jar.set(pair.slice(0, pair.indexOf("=")), pair);
+  }
+  const cookies = [...jar.values()];
   if (server.entry.id === BASELINE) return;
   if (cookies.length === 0) throw new Error(`${server.entry.id}: the first write set no cookie`);
   server.cookie = cookies.join("; ");

@@ -1,14 +1,13 @@
+// Node 20: `npx tsx examples/hono.ts` · Bun and Deno: see below
+import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { eventHandler, type SessionConfig, toWebHandler, useSession } from "sealed-session";
+import { session } from "sealed-session/hono";
 
-const config: SessionConfig = { password: process.env.SESSION_SECRET!, cookie: { secure: "auto" } };
+export const app = new Hono()
+  .use(session<{ visits?: number }>({ password: process.env.SESSION_SECRET!, cookie: { secure: "auto" } }))
+  .get("/", async (c) => {
+    await c.var.session.update((data) => ({ visits: (data.visits ?? 0) + 1 }));
+    return c.json({ visits: c.var.session.data.visits });
+  });
 
-const visits = toWebHandler(
-  eventHandler(async (event) => {
-    const session = await useSession<{ visits?: number }>(event, config);
-    await session.update((data) => ({ visits: (data.visits ?? 0) + 1 }));
-    return { visits: session.data.visits };
-  }),
-);
-
-export const app = new Hono().get("/", (c) => visits(c.req.raw));
+export const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000) });

@@ -9,7 +9,14 @@ export { defineHandler, type EventHandler, eventHandler } from "./event/handler.
 export { HTTPError } from "./event/http-error.ts";
 export { type NodeListener, toNodeListener } from "./event/node-adapter.ts";
 export { createEvent } from "./event/node-event.ts";
-export type { AnyEvent, EventResponse, H3EventV1Like, HTTPEvent, WebEventLike } from "./event/types.ts";
+export type {
+  AnyEvent,
+  EventResponse,
+  H3EventV1Like,
+  HonoContextLike,
+  HTTPEvent,
+  WebEventLike,
+} from "./event/types.ts";
 export { toWebHandler, type WebHandler } from "./event/web-adapter.ts";
 // Sealing
 export type { PasswordInput, SealOptions } from "./seal/index.ts";

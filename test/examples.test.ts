@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createApp, toWebHandler as h3v1ToWebHandler } from "h3-v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toWebHandler } from "../src/index.ts";
+import { missing, runtimes, spawnServer } from "./adapters/spawn-server.ts";
 import { CookieJar } from "./helpers/cookie-jar.ts";
 
 /** Each example answers { visits } and counts up per browser. */
@@ -59,9 +60,27 @@ describe("README examples run", () => {
     expect(await twoVisits((r) => worker.fetch(r))).toEqual([1, 2]);
   });
 
-  it("Hono", async () => {
-    const { app } = await import("../examples/hono.ts");
-    expect(await twoVisits((r) => app.fetch(r))).toEqual([1, 2]);
+  it("Fastify (sessionPlugin)", async () => {
+    const { app } = await import("../examples/fastify.ts");
+    servers.push(app.server);
+    expect(await twoVisits(overHttp((app.server.address() as AddressInfo).port))).toEqual([1, 2]);
+  });
+
+  it("Hono (session middleware, @hono/node-server)", async () => {
+    const { server } = await import("../examples/hono.ts");
+    servers.push(server as Server);
+    await new Promise((resolve) => (server.listening ? resolve(null) : server.once("listening", resolve)));
+    expect(await twoVisits(overHttp((server.address() as AddressInfo).port))).toEqual([1, 2]);
+  });
+
+  const noBun = missing(runtimes.bun);
+  it.skipIf(noBun)(`Elysia on Bun${noBun ? ` (skipped: ${noBun})` : ""}`, async () => {
+    const server = await spawnServer(runtimes.bun, ["examples/elysia.ts"], /Listening on http:\/\/[^/]*:(\d+)/);
+    try {
+      expect(await twoVisits(overHttp(Number(new URL(server.base).port)))).toEqual([1, 2]);
+    } finally {
+      await server.stop();
+    }
   });
 
   it("h3 v2", async () => {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { setCookieName } from "../cookie/serialize.ts";
 import { configError, SessionError } from "../errors.ts";
-import type { AnyEvent } from "./types.ts";
+import type { AnyEvent, HonoContextLike } from "./types.ts";
 
 /**
  * What the session layer needs from an event, whatever its shape: request
@@ -47,6 +47,7 @@ function buildIO(event: AnyEvent): EventIO {
   if (node?.req && node.res && !isRequest((event as { req?: unknown }).req)) {
     return nodeIO(node.req, node.res, contextOf(event));
   }
+  if (isHonoContext(event)) return honoIO(event);
   const web = event as { req?: unknown; res?: { headers?: Headers; errHeaders?: Headers }; url?: URL };
   if (isRequest(web.req)) {
     const req = web.req;
@@ -66,7 +67,33 @@ function buildIO(event: AnyEvent): EventIO {
       hostname: () => hostnameOf(web.url ?? req.url),
     };
   }
-  configError("unsupported event: expected an HTTPEvent, an h3 event, or { req: Request, res?: { headers } }");
+  configError(
+    "unsupported event: expected an HTTPEvent, an h3 event, a Hono Context, or { req: Request, res?: { headers } }",
+  );
+}
+
+function isHonoContext(event: object): event is HonoContextLike {
+  const c = event as Partial<HonoContextLike>;
+  return typeof c.header === "function" && isRequest(c.req?.raw);
+}
+
+/** Hono's Context: the web Request under `req.raw`, response headers through `c.header`. */
+function honoIO(c: HonoContextLike): EventIO {
+  const req = c.req.raw;
+  return {
+    header: (name) => req.headers.get(name) ?? undefined,
+    context: contextOf(c),
+    canWrite: true,
+    replaceCookies(isOwn, lines) {
+      // Through c.header, not c.res.headers: once the response is final its headers
+      // may be immutable, and c.header copies the response first.
+      const next = mergeSetCookies(c.res.headers.getSetCookie(), isOwn, lines);
+      c.header("set-cookie", undefined);
+      for (const line of next) c.header("set-cookie", line, { append: true });
+    },
+    isSecure: () => protocolOf(req.url),
+    hostname: () => hostnameOf(req.url),
+  };
 }
 
 /** IO over Node's request and response objects: no `Request` is ever built. */
@@ -118,7 +145,7 @@ class NodeIO implements EventIO {
 /** The last Host header and its hostname: a URL parse per cookie write is measurable, hosts rarely change. */
 let lastHost: { readonly host: string; readonly hostname: string | undefined } | undefined;
 
-function hostOf(host: string): string | undefined {
+export function hostOf(host: string): string | undefined {
   if (lastHost?.host !== host) lastHost = { host, hostname: hostnameOf(`http://${host}`) };
   return lastHost.hostname;
 }

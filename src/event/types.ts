@@ -69,6 +69,23 @@ export interface WebEventLike {
 }
 
 /**
+ * Hono's `Context`, structurally (so the main entry imports no Hono): the web
+ * `Request` under `req.raw`, response headers written through `c.header`.
+ *
+ * @example
+ * app.get("/", async (c) => {
+ *   const session = await useSession<{ visits?: number }>(c, config);
+ *   await session.update((data) => ({ visits: (data.visits ?? 0) + 1 }));
+ *   return c.json(session.data);
+ * });
+ */
+export interface HonoContextLike {
+  readonly req: { readonly raw: Request };
+  readonly res: Response;
+  header(name: string, value: string | undefined, options?: { append?: boolean }): void;
+}
+
+/**
  * Every event shape the session functions accept.
  *
  * @example
@@ -76,4 +93,4 @@ export interface WebEventLike {
  *   return (await getSession<{ user?: string }>(event, config)).data.user;
  * }
  */
-export type AnyEvent = HTTPEvent | H3EventV1Like | WebEventLike;
+export type AnyEvent = HTTPEvent | H3EventV1Like | WebEventLike | HonoContextLike;
