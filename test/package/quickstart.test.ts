@@ -25,6 +25,7 @@ interface QuickStart {
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const deno = join(root, ".runtimes/node_modules/deno/deno");
+const bun = join(root, ".runtimes/node_modules/bun/bin/bun");
 
 /** Node 20 has no type stripping: tsx runs the .ts file, as the README says. */
 const tsx = ({ file }: { file: string }) => ["node_modules/.bin/tsx", file];
@@ -34,6 +35,14 @@ const quickStarts: QuickStart[] = [
   { file: "examples/node-http.ts", packages: [] },
   { file: "examples/express.ts", packages: ["express@5"] },
   { file: "examples/koa.ts", packages: ["koa@3"] },
+  { file: "examples/fastify.ts", packages: ["fastify@5"] },
+  { file: "examples/hono.ts", packages: ["hono@4", "@hono/node-server"] },
+  {
+    file: "examples/elysia.ts",
+    packages: ["elysia@1"],
+    run: ({ file }) =>
+      existsSync(bun) ? [bun, file] : { skip: "Bun is not in .runtimes/ (npm run test:runtimes installs it)" },
+  },
   {
     file: "examples/fetch.ts",
     packages: [],
