@@ -25,15 +25,25 @@ export interface NextCookieOptions {
 }
 
 /**
- * What the adapter needs from a Next.js cookie store: `await cookies()` in
- * Server Components, Server Actions and Route Handlers, or `request.cookies` /
- * `response.cookies` in `proxy.ts` and middleware.
+ * A cookie store the session can be read from: what `await cookies()` returns,
+ * or `request.cookies` in `proxy.ts` and middleware.
+ *
+ * @example
+ * const reader: NextCookieReader = request.cookies;
+ */
+export interface NextCookieReader {
+  getAll(): ReadonlyArray<{ readonly name: string; readonly value: string }>;
+}
+
+/**
+ * A cookie store the session can be read from and written to: `await cookies()`
+ * in Server Components (read-only there), Server Actions and Route Handlers,
+ * or `response.cookies` in `proxy.ts` and middleware.
  *
  * @example
  * const store: NextCookieStore = await cookies();
  */
-export interface NextCookieStore {
-  getAll(): ReadonlyArray<{ readonly name: string; readonly value: string }>;
+export interface NextCookieStore extends NextCookieReader {
   set(name: string, value: string, options?: NextCookieOptions): unknown;
 }
 
@@ -57,24 +67,24 @@ export function getNextSession<T extends object = SessionData>(
   config: SessionConfig<T> | Omit<SessionConfig, "userId">,
 ): Promise<SessionManager<T>>;
 export function getNextSession<T extends object = SessionData>(
-  requestCookies: NextCookieStore,
+  requestCookies: NextCookieReader,
   responseCookies: NextCookieStore,
   config: SessionConfig<T> | Omit<SessionConfig, "userId">,
 ): Promise<SessionManager<T>>;
 export function getNextSession<T extends object = SessionData>(
-  read: NextCookieStore,
+  read: NextCookieReader,
   second: NextCookieStore | SessionConfig<T> | Omit<SessionConfig, "userId">,
   third?: SessionConfig<T> | Omit<SessionConfig, "userId">,
 ): Promise<SessionManager<T>> {
-  const write = third === undefined ? read : (second as NextCookieStore);
+  const write = third === undefined ? (read as NextCookieStore) : (second as NextCookieStore);
   const config = third ?? (second as SessionConfig<T>);
   return openSession<T>({ [kEventIO]: storeIO(read, write) } as unknown as AnyEvent, config);
 }
 
 /** One IO per store (per request), so every call in a render shares one read of the session. */
-const ios = new WeakMap<NextCookieStore, EventIO>();
+const ios = new WeakMap<NextCookieReader, EventIO>();
 
-function storeIO(read: NextCookieStore, write: NextCookieStore): EventIO {
+function storeIO(read: NextCookieReader, write: NextCookieStore): EventIO {
   if (read !== write) return cookieStoreIO(read, write);
   let io = ios.get(read);
   if (!io) {
@@ -84,7 +94,7 @@ function storeIO(read: NextCookieStore, write: NextCookieStore): EventIO {
   return io;
 }
 
-function cookieStoreIO(read: NextCookieStore, write: NextCookieStore): EventIO {
+function cookieStoreIO(read: NextCookieReader, write: NextCookieStore): EventIO {
   return {
     // Next has already parsed the Cookie header: rebuild it for the session layer's reader.
     header: (name) =>
