@@ -54,7 +54,7 @@ describe.skipIf(appsSkipped)("sealed-session/next in a Next.js app (next build &
   afterAll(async () => {
     await app?.close();
     removeDir(dir);
-  });
+  }, 120_000);
 
   const get = (path: string, cookie = "", init: RequestInit = {}) =>
     fetch(`${app.url}${path}`, { ...init, headers: { ...(cookie ? { cookie } : {}) }, redirect: "manual" });
@@ -127,6 +127,24 @@ describe.skipIf(appsSkipped)("sealed-session/next in a Next.js app (next build &
     expect(cookieHeader(shrink.headers.getSetCookie(), cookie)).toMatch(/^app-session=Fe26\.2\*[^;]*$/);
   });
 
+  it("with a store, the cookie holds a sealed reference and clear() revokes it", async () => {
+    const note = "n".repeat(20_000);
+    const write = await get("/api/store", "", { method: "POST", body: note });
+    const { id } = (await write.json()) as { id: string };
+    const [line] = write.headers.getSetCookie();
+    const sealed = parseSetCookie(line!)!;
+    expect(sealed.name).toBe("stored");
+    expect(sealed.value.length).toBeLessThan(400);
+    expect(await unseal(sealed.value, PASSWORD)).toMatchObject({ id, ref: true });
+    const cookie = `stored=${sealed.value}`;
+    expect(await (await get("/api/store", cookie)).json()).toEqual({ id, note });
+
+    const clear = await get("/api/store", cookie, { method: "DELETE" });
+    expect(parseSetCookie(clear.headers.getSetCookie()[0]!)).toMatchObject({ name: "stored", maxAge: 0 });
+    // The old cookie replayed: the record is gone.
+    expect(((await (await get("/api/store", cookie)).json()) as { note: unknown }).note).toBeNull();
+  });
+
   it("adopts an iron-session cookie: a Route Handler reads it and reseals it in this library's format", async () => {
     const iron = await sealData({ user: "grace", visits: 2 }, { password: PASSWORD });
     expect(iron).toMatch(/~2$/);
@@ -163,11 +181,11 @@ describe.skipIf(appsSkipped)("sealed-session/next in a Next.js app (next build &
       mkdirSync(SCREENSHOTS, { recursive: true });
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
       page = await (await browser.newContext()).newPage();
-    });
+    }, 60_000);
 
     afterAll(async () => {
       await browser?.close();
-    });
+    }, 60_000);
 
     const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `next-${name}.png`) });
     const sessionCookies = async () =>
@@ -203,6 +221,6 @@ describe.skipIf(appsSkipped)("sealed-session/next in a Next.js app (next build &
       await page.reload();
       expect(await page.getByLabel("Name").count()).toBe(1);
       await shot("03-signed-out");
-    });
+    }, 120_000);
   });
 });

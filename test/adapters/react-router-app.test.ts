@@ -88,7 +88,7 @@ describe.skipIf(appsSkipped).each(variants)(
     afterAll(async () => {
       await app?.close();
       removeDir(dir);
-    });
+    }, 120_000);
 
     const get = (path: string, cookie = "") =>
       fetch(`${app.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: "manual" });
@@ -174,11 +174,11 @@ describe.skipIf(appsSkipped).each(variants)(
         mkdirSync(SCREENSHOTS, { recursive: true });
         browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
         page = await (await browser.newContext()).newPage();
-      });
+      }, 60_000);
 
       afterAll(async () => {
         await browser?.close();
-      });
+      }, 60_000);
 
       const cookies = async () => (await page.context().cookies()).filter((c) => c.name === "app-session");
 
@@ -204,7 +204,7 @@ describe.skipIf(appsSkipped).each(variants)(
         await page.getByRole("button", { name: "Sign out" }).click();
         await expect.poll(() => page.getByLabel("Name").count()).toBe(1);
         expect(await cookies()).toEqual([]);
-      });
+      }, 120_000);
     });
   },
 );
