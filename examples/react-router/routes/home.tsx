@@ -4,8 +4,10 @@ import type { Route } from "./+types/home";
 
 export async function loader({ request }: Route.LoaderArgs) {
   const session = await getSession(request.headers.get("Cookie"));
-  const notice = session.get("notice"); // a flash: read once, gone after this commit
+  const notice = session.get("notice"); // a flash: read once, gone once committed
   const view = { user: session.get("user"), visits: session.get("visits") ?? 0, notice };
+  // Commit only when something changed, so anonymous visitors get no cookie.
+  if (notice === undefined) return view;
   return data(view, { headers: { "Set-Cookie": await commitSession(session) } });
 }
 
