@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseSetCookie } from "cookie-es";
 import { sealData } from "iron-session";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -39,10 +39,11 @@ function cookieHeader(lines: string[], previous = ""): string {
 
 describe.skipIf(appsSkipped)("sealed-session/next in a Next.js app (next build && next start)", () => {
   let dir: string | undefined;
+  let tarball: string | undefined;
   let app: RunningApp;
 
   beforeAll(async () => {
-    const tarball = await packPackage();
+    tarball = await packPackage();
     dir = copyFixture("next-app", EXAMPLES);
     await installWith(dir, tarball);
     await sh(dir, "node_modules/.bin/next", ["build"]);
@@ -54,6 +55,7 @@ describe.skipIf(appsSkipped)("sealed-session/next in a Next.js app (next build &
   afterAll(async () => {
     await app?.close();
     removeDir(dir);
+    removeDir(tarball && dirname(tarball));
   }, 120_000);
 
   const get = (path: string, cookie = "", init: RequestInit = {}) =>

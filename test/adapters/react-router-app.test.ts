@@ -55,6 +55,7 @@ const variants: Variant[] = [
 
 /** One tarball for every variant of this file. */
 let tarball: Promise<string> | undefined;
+afterAll(async () => removeDir(tarball && dirname(await tarball)));
 
 /** The Cookie header a browser would send after these Set-Cookie lines (deletions dropped). */
 function cookieAfter(response: Response, previous = ""): string {
