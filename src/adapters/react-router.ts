@@ -45,7 +45,14 @@ export function createSealedSessionStorage<Data = RouterSessionData, FlashData =
     return { io, manager };
   };
   // A session made with createSession() rather than getSession() starts a new sealed session.
-  const bound = async (session: object): Promise<Binding> => bindings.get(session) ?? open(undefined);
+  const bound = async (session: object): Promise<Binding> => {
+    let binding = bindings.get(session);
+    if (!binding) {
+      binding = await open(undefined);
+      bindings.set(session, binding);
+    }
+    return binding;
+  };
 
   return {
     async getSession(cookieHeader) {

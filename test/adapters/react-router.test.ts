@@ -1,5 +1,5 @@
 import { parseSetCookie } from "cookie-es";
-import { redirect } from "react-router";
+import { createSession, redirect } from "react-router";
 import { describe, expect, it } from "vitest";
 import { createSealedSessionStorage } from "../../src/adapters/react-router.ts";
 import { memoryStore, type SessionConfig, toWebHandler, useSession } from "../../src/index.ts";
@@ -216,5 +216,18 @@ describe("with a store", () => {
     await storage.destroySession(read);
     // The old cookie replayed: the record is gone, so it opens an empty session.
     expect((await storage.getSession(cookie)).data).toEqual({});
+  });
+});
+
+describe("sessions not made by this storage", () => {
+  it("a session from React Router's createSession is committed as one new sealed session", async () => {
+    const storage = createSealedSessionStorage<Data>(config);
+    const session = createSession<Data>({ user: "kim" });
+    const first = parseSetCookie(await storage.commitSession(session))!;
+    session.set("theme", "light");
+    const second = parseSetCookie(await storage.commitSession(session))!;
+    const opened = [await unseal(first.value, password), await unseal(second.value, password)] as { id: string }[];
+    expect(opened[1]).toMatchObject({ data: { user: "kim", theme: "light" } });
+    expect(opened[1]!.id).toBe(opened[0]!.id);
   });
 });
