@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 /**
- * Every TypeScript block of the README is an example file that
+ * Every TypeScript (and TSX) block of the README is an example file that
  * test/examples.test.ts runs. The README may only spell one import the way a
  * user would (`vinxi/http`, which this repository replaces by h3 v1).
  */
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-const blocks = [...readme.matchAll(/(?:<!-- example: (\S+) -->\n)?```ts\n([\s\S]*?)```/g)];
+const blocks = [...readme.matchAll(/(?:<!-- example: (\S+) -->\n)?```tsx?\n([\s\S]*?)```/g)];
 const normalize = (code: string) => code.replace('from "vinxi/http"', 'from "h3-v1"').trim();
 
 describe("README code", () => {
