@@ -105,7 +105,9 @@ describe.runIf(run).each(variants)("$name", (variant) => {
     const types = readFileSync(join(dir!, ".nitro/types/nitro-imports.d.ts"), "utf8");
     for (const name of SESSION_FUNCTIONS) {
       // Nitro 2 writes `import('…/sealed-session/dist/index').name`, Nitro 3 `import('…/sealed-session')['name']`.
-      const declaration = new RegExp(`const ${name}: typeof import\\('[^']*/sealed-session[^']*'\\)(\\['${name}'\\]|\\.${name})\n`);
+      const declaration = new RegExp(
+        `const ${name}: typeof import\\('[^']*/sealed-session[^']*'\\)(\\['${name}'\\]|\\.${name})\n`,
+      );
       expect(types).toMatch(declaration);
     }
   });

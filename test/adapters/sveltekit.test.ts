@@ -169,6 +169,22 @@ describe.runIf(!missing || process.env.CI).each(variants)("$name", (variant) => 
     expect(app.output()).not.toMatch(/Error/);
   });
 
+  it("lands a write that ends after SvelteKit generated its response (a 100 ms store)", async () => {
+    const jar = new CookieJar();
+    const posted = await app.fetch("/slow", jar, { method: "POST", body: JSON.stringify({ note: "late" }) });
+    expect(posted.status).toBe(200);
+    expect(posted.lines.filter((line) => line.startsWith("slow="))).toHaveLength(1);
+    expect(JSON.parse((await app.fetch("/slow", jar)).body)).toMatchObject({ data: { note: "late" } });
+  });
+
+  it("reports a write started after the response went as ERR_HEADERS_SENT, and keeps serving", async () => {
+    const reported = async () => JSON.parse((await app.fetch("/slow", new CookieJar())).body).reported as string[];
+    expect(await reported()).not.toContain("ERR_HEADERS_SENT");
+    await app.fetch("/slow", new CookieJar(), { method: "PUT" });
+    await expect.poll(reported, { timeout: 5000 }).toContain("ERR_HEADERS_SENT");
+    expect(app.output()).not.toMatch(/Error/);
+  });
+
   it.runIf(variant.browser && (hasChromium || process.env.CI))(
     "works from a browser form: sign in, reload, update, sign out (Chromium)",
     async () => {
