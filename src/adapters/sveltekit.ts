@@ -79,7 +79,15 @@ export function handleSession<T extends object = SessionData>(
     const io = new SvelteKitIO(event, config.onError);
     const session: SessionManager<T> = await openSession<T>(io.sessionEvent, config);
     (event.locals as { session?: SessionManager<T> }).session = session;
-    const response = await resolve(event);
+    let response: Response;
+    try {
+      response = await resolve(event);
+    } catch (error) {
+      // A later hook threw (a redirect, say): SvelteKit builds that response from its cookies.
+      await settled(io);
+      io.close();
+      throw error;
+    }
     // Writes the app did not await may still be running: hold the response until they land.
     await settled(io);
     return io.finish(response);
@@ -139,9 +147,14 @@ class SvelteKitIO implements EventIO {
     return this.#event.url.hostname;
   }
 
+  /** From now on a write is `ERR_HEADERS_SENT`. */
+  close(): void {
+    this.#sent = true;
+  }
+
   /** Applies late writes to the response (a copy if its headers are immutable) and closes the IO. */
   finish(response: Response): Response {
-    this.#sent = true;
+    this.close();
     let result = response;
     if (this.#late) {
       try {
