@@ -5,12 +5,9 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const entries = [
-  "src/index.ts",
-  "src/seal/index.ts",
-  "src/adapters/sveltekit.ts",
-  "src/adapters/nitro.ts",
-].map((file) => join(root, file));
+const entries = ["src/index.ts", "src/seal/index.ts", "src/adapters/sveltekit.ts", "src/adapters/nitro.ts"].map(
+  (file) => join(root, file),
+);
 
 /** Every symbol an entry point exports, with whether its declaration's JSDoc has an @example. */
 function exportsWithoutExample(): string[] {
