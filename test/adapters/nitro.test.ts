@@ -72,6 +72,7 @@ describe.runIf(run).each(variants)("$name", (variant) => {
     await inApp(dir, "npx", ["--no-install", variant.cli, "build"]);
     app = await serve(dir, await freePort(), process.execPath, [".output/server/index.mjs"], {
       SESSION_SECRET: PASSWORD,
+      NITRO_SESSION_PASSWORD: PASSWORD,
     });
   }, 600_000);
 
@@ -97,6 +98,13 @@ describe.runIf(run).each(variants)("$name", (variant) => {
     const jar = new CookieJar();
     jar.store(await elsewhere(new Request("http://localhost/")));
     expect(JSON.parse((await app.fetch("/", jar)).body)).toEqual({ visits: 42 });
+  });
+
+  it("declares runtimeConfig.session.password, filled from NITRO_SESSION_PASSWORD", async () => {
+    const jar = new CookieJar();
+    const response = await app.fetch("/runtime-config", jar);
+    expect(JSON.parse(response.body)).toEqual({ visits: 1 });
+    expect(await unseal(jar.cookies.get("h3")!, PASSWORD)).toMatchObject({ data: { visits: 1 } });
   });
 
   it("resolves every auto-imported session function, and its generated type, to sealed-session", async () => {
