@@ -95,15 +95,26 @@ export async function clearSession<T extends object = SessionData>(
   if (previous) previous.dead = true;
   const fresh = freshState(resolved);
   setState(io, resolved, fresh);
-  if (resolved.store) {
-    const old = previous ?? (await readDetached(io, resolved, event));
-    await old.ready;
-    // A write still in flight (a non-atomic store's check-then-set) must land before the delete, not after it.
-    await old.queue;
-    if (old.stored) await callStore("delete", resolved.storeTimeout, (o) => resolved.store!.delete(old.session.id, o));
+  try {
+    if (resolved.store) {
+      const old = previous ?? (await readDetached(io, resolved, event));
+      await old.ready;
+      // A write still in flight (a non-atomic store's check-then-set) must land before the delete, not after it.
+      await old.queue;
+      if (old.stored)
+        await callStore("delete", resolved.storeTimeout, (o) => resolved.store!.delete(old.session.id, o));
+    }
+    // An update issued after the clear may already have written the new session.
+    if (fresh.isNew && currentState(io, resolved) === fresh) deleteSessionCookie(io, resolved);
+  } catch (error) {
+    // The clear did not happen (store down, cookies read-only, headers gone): the
+    // request goes on with the session the client still holds, unless a later call replaced it.
+    if (previous && fresh.isNew && currentState(io, resolved) === fresh) {
+      previous.dead = false;
+      setState(io, resolved, previous);
+    }
+    throw error;
   }
-  // An update issued after the clear may already have written the new session.
-  if (fresh.isNew && currentState(io, resolved) === fresh) deleteSessionCookie(io, resolved);
 }
 
 /**

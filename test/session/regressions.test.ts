@@ -182,6 +182,26 @@ describe("an update that cannot be written", () => {
     expect(next.data).toEqual({ user: "ada", theme: "dark" });
   });
 
+  it("a clear that fails (store down) leaves the request with the session it had", async () => {
+    const store = memoryStore();
+    const config: SessionConfig = { password: PW, store };
+    const e = ev();
+    const session = await useSession(e, config);
+    await session.update({ user: "ada" });
+    const id = session.id;
+    const remove = store.delete.bind(store);
+    store.delete = () => Promise.reject(new Error("down"));
+    await expect(session.clear()).rejects.toMatchObject({ code: "ERR_STORE_UNAVAILABLE" });
+    expect(session.id).toBe(id);
+    expect(session.data).toEqual({ user: "ada" });
+    expect((await getSession(e, config)).data).toEqual({ user: "ada" });
+    // The record is there, and a later clear that works still ends it.
+    store.delete = remove;
+    await session.clear();
+    expect(session.id).not.toBe(id);
+    expect(await store.get(id!)).toBeUndefined();
+  });
+
   it("store down: the failed patch is undone too", async () => {
     const store = memoryStore();
     const config: SessionConfig = { password: PW, store };
