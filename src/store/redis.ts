@@ -11,7 +11,6 @@ import {
   type RedisScript,
   runScript,
 } from "./redis-client.ts";
-import { ServerClock } from "./redis-clock.ts";
 import {
   CONVERT_SCRIPT,
   CREATE_SCRIPT,
@@ -20,6 +19,7 @@ import {
   READ_SCRIPT,
   UPDATE_SCRIPT,
 } from "./redis-scripts.ts";
+import { ServerClock } from "./server-clock.ts";
 import type { SessionStore, StoredSession } from "./types.ts";
 
 /**
@@ -103,7 +103,10 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   let started = false;
   const key = (id: string) => prefix + id;
   const userKey = (user: string) => `${prefix}user:${user}`;
-  const clock = new ServerClock();
+  const clock = new ServerClock(async () => {
+    const [seconds, micros] = (await (await redis()).call("TIME")) as [string, string];
+    return Number(seconds) * 1000 + Number(micros) / 1000;
+  });
 
   async function redis(): Promise<RedisClientLike> {
     if (!client) {
@@ -133,7 +136,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   /** Runs a write script with its deadline in the server's clock; -1 means it arrived too late. */
   async function write(what: string, script: RedisScript, keys: string[], args: (string | number)[], deadline: number) {
     const client = await redis();
-    const serverDeadline = await clock.toServer(client, deadline);
+    const serverDeadline = await clock.toServer(deadline);
     const result = await runScript(client, script, keys, [serverDeadline, ...args]);
     if (result === -1) throw lateWrite(what);
     return result;
