@@ -1,7 +1,12 @@
 import { SessionError } from "../errors.ts";
 import { DEFAULT_STORE_TIMEOUT_MS } from "./call.ts";
 
-/** One query as node-postgres takes it: text, values and a client-side timeout. */
+/**
+ * One query as node-postgres takes it: text, values and a client-side timeout.
+ *
+ * @example
+ * const query: PgQuery = { text: "SELECT 1", values: [], query_timeout: 2000 };
+ */
 export interface PgQuery {
   text: string;
   values?: unknown[];
@@ -9,7 +14,13 @@ export interface PgQuery {
   query_timeout?: number;
 }
 
-/** A connection checked out of a pool, for the statements that must run on one (migrations). */
+/**
+ * A connection checked out of a pool, for the statements that must run on one (migrations).
+ *
+ * @example
+ * const client: PgPoolClientLike = await pool.connect();
+ * client.release();
+ */
 export interface PgPoolClientLike {
   query(query: PgQuery): Promise<{ rows: unknown[] }>;
   release(error?: Error | boolean): void;
