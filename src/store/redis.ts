@@ -1,16 +1,19 @@
-import { configError } from "../errors.ts";
+import { configError, SessionError } from "../errors.ts";
 import { lateWrite } from "./call.ts";
 import { type DataFields, fromFields, patchFields, toFields } from "./fields.ts";
 import { assertStoreId, assertStoreUser, decodeRecord, wholeSeconds } from "./record.ts";
 import {
   closeClient,
   createRedisClient,
+  createRedisCluster,
   firstReady,
   type RedisClientLike,
+  type RedisClusterNode,
   type RedisConnectionOptions,
   type RedisScript,
   runScript,
 } from "./redis-client.ts";
+import { clusterOperations } from "./redis-cluster.ts";
 import {
   CONVERT_SCRIPT,
   CREATE_SCRIPT,
@@ -31,19 +34,32 @@ import type { SessionStore, StoredSession } from "./types.ts";
 export const DEFAULT_REDIS_PREFIX = "sealed-session:";
 
 /**
- * Options of {@link redisStore}: a `client` you own, or a `url` for a client
- * the store creates; exactly one of the two.
+ * Options of {@link redisStore}: a `client` you own (an ioredis `Redis` or
+ * `Cluster`), a `url` for a client the store creates, or `cluster` nodes for
+ * a `Cluster` the store creates; exactly one of the three.
  *
  * @example
- * const options: RedisStoreOptions = { url: "redis://127.0.0.1:6379", prefix: "{myapp}:sess:" };
+ * const options: RedisStoreOptions = { url: "redis://127.0.0.1:6379", prefix: "myapp:sess:" };
+ * const sharded: RedisStoreOptions = { cluster: ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"], replicas: 1 };
  */
 export interface RedisStoreOptions {
-  /** An ioredis client (create it with {@link DEFAULT_REDIS_OPTIONS}). The store never closes it. */
+  /** An ioredis `Redis` or `Cluster` (create it with {@link DEFAULT_REDIS_OPTIONS}). The store never closes it. */
   client?: RedisClientLike;
   /** `redis://…` URL; the store creates (and `close()` closes) an ioredis client with {@link DEFAULT_REDIS_OPTIONS}. */
   url?: string;
-  /** Options over {@link DEFAULT_REDIS_OPTIONS} for the client made from `url`. */
+  /** Redis Cluster nodes to start from; the store creates (and `close()` closes) an ioredis `Cluster`. */
+  cluster?: readonly RedisClusterNode[];
+  /** Options over {@link DEFAULT_REDIS_OPTIONS} for the client made from `url` (or for each node of `cluster`). */
   redisOptions?: RedisConnectionOptions;
+  /** ioredis `Cluster` options for the cluster made from `cluster` (`scaleReads`, `natMap`…). */
+  clusterOptions?: Record<string, unknown>;
+  /**
+   * Replicas that must acknowledge each write (`WAIT`) before it counts as
+   * done; a write they do not acknowledge within the deadline fails with
+   * `ERR_STORE_UNAVAILABLE`. Default 0: Redis replicates asynchronously, so a
+   * failover can lose the last writes acknowledged by a master.
+   */
+  replicas?: number;
   /** Prefix of every key: sessions at `prefix + id`, user indexes (sorted sets) at `prefix + "user:" + user`. Default `"sealed-session:"`. */
   prefix?: string;
 }
@@ -89,9 +105,13 @@ export interface RedisStore extends SessionStore {
  * const shared = redisStore({ client });
  */
 export function redisStore(options: RedisStoreOptions): RedisStore {
-  const { url, redisOptions = {} } = options;
-  if ((options.client === undefined) === (url === undefined))
-    configError("redisStore needs exactly one of client or url");
+  const { url, redisOptions = {}, cluster: nodes } = options;
+  if ([options.client, url, nodes].filter((given) => given !== undefined).length !== 1)
+    configError("redisStore needs exactly one of client, url or cluster");
+  if (nodes !== undefined && (!Array.isArray(nodes) || nodes.length === 0))
+    configError("redisStore cluster must be a non-empty array of nodes");
+  const replicas = options.replicas ?? 0;
+  if (!Number.isInteger(replicas) || replicas < 0) configError("redisStore replicas must be a whole number");
   if (url !== undefined && typeof url !== "string") configError("redisStore url must be a string");
   const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
   if (typeof prefix !== "string") configError("redisStore prefix must be a string");
@@ -110,7 +130,10 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
   async function redis(): Promise<RedisClientLike> {
     if (!client) {
-      creating ??= createRedisClient(url as string, redisOptions);
+      creating ??=
+        nodes === undefined
+          ? createRedisClient(url as string, redisOptions)
+          : createRedisCluster(nodes, redisOptions, options.clusterOptions ?? {});
       client = await creating;
     }
     if (!started) {
@@ -139,7 +162,46 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     const serverDeadline = await clock.toServer(deadline);
     const result = await runScript(client, script, keys, [serverDeadline, ...args]);
     if (result === -1) throw lateWrite(what);
+    if (replicas > 0) await replicated(client, keys[0] as string, deadline);
     return result;
+  }
+
+  /** WAITs, on the node that took the write, until `replicas` replicas have it; fails past the deadline. */
+  async function replicated(client: RedisClientLike, key: string, deadline: number): Promise<void> {
+    const timeout = Math.max(1, Math.floor(deadline - Date.now()));
+    let acknowledged: unknown;
+    if (client.isCluster && client.pipeline) {
+      // A keyless WAIT would go to any node: the pipeline sends it to the key's node, on the connection that wrote.
+      const replies = await client.pipeline().call("EXISTS", key).call("WAIT", replicas, timeout).exec();
+      const [error, value] = replies?.[1] ?? [new Error("no reply to WAIT"), 0];
+      if (error) throw error;
+      acknowledged = value;
+    } else {
+      acknowledged = await client.call("WAIT", replicas, timeout);
+    }
+    if (Number(acknowledged) < replicas) {
+      throw new SessionError(
+        "ERR_STORE_UNAVAILABLE",
+        `session store: ${Number(acknowledged)} of ${replicas} replicas acknowledged the write in time`,
+      );
+    }
+  }
+
+  /** The cluster path, decided once the client exists (a passed client may be a Cluster). */
+  let clusterOps: ReturnType<typeof clusterOperations> | undefined;
+  async function onCluster(): Promise<ReturnType<typeof clusterOperations> | undefined> {
+    const client = await redis();
+    if (!client.isCluster) return undefined;
+    clusterOps ??= clusterOperations({
+      key,
+      userKey,
+      write,
+      run: async (script, keys, args) => runScript(await redis(), script, keys, args),
+      hashFields,
+      fromHash,
+      convert,
+    });
+    return clusterOps;
   }
 
   async function read(id: string): Promise<StoredSession | undefined> {
@@ -168,6 +230,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       const { id } = record;
       assertStoreId(id);
       const user = assertStoreUser(record.user);
+      const cluster = await onCluster();
+      if (cluster) return cluster.create(record, ttlSeconds, options.deadline);
       const fields = hashFields(toFields(record.data));
       const ttl = wholeSeconds(ttlSeconds) ?? 0;
       const keys = user === undefined ? [key(id)] : [key(id), userKey(user)];
@@ -176,6 +240,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
     async update(id, patch, ttlSeconds, options) {
       assertStoreId(id);
+      const cluster = await onCluster();
+      if (cluster) return cluster.update(id, patch, ttlSeconds, options.deadline);
       const user = patch.user === null || patch.user === undefined ? undefined : assertStoreUser(patch.user);
       const { set, unset } = patchFields(patch);
       const ttl = wholeSeconds(ttlSeconds) ?? 0;
@@ -191,9 +257,13 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
     async delete(id, options) {
       assertStoreId(id);
+      const cluster = await onCluster();
+      if (cluster) return cluster.delete(id, options.deadline);
       return (await write("delete", DELETE_SCRIPT, [key(id)], [id, prefix], options.deadline)) === 1;
     },
     async listByUser(user) {
+      const cluster = await onCluster();
+      if (cluster) return cluster.listByUser(user);
       return (await runScript(await redis(), LIST_SCRIPT, [userKey(user)], [user, prefix])) as string[];
     },
     async close() {
