@@ -62,6 +62,8 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     );
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     for (const node of nodes) await until(() => clusterOk(node.port), `node ${node.port} never saw the cluster ok`);
+    // Replicas first copy their master in full; WAIT would time out until they have.
+    for (const node of nodes) await until(() => replicating(node.port), `node ${node.port} never finished its sync`);
   } catch (error) {
     await stop();
     throw error;
@@ -102,6 +104,12 @@ async function info(port: number, section: string): Promise<string> {
 }
 
 const answers = async (port: number) => (await info(port, "server")).includes("redis_version");
+const replicating = async (port: number) => {
+  const replication = await info(port, "replication");
+  return replication.includes("role:master")
+    ? replication.includes("connected_slaves:1")
+    : replication.includes("master_link_status:up");
+};
 const clusterOk = async (port: number) => (await info(port, "cluster")).includes("cluster_state:ok");
 
 /** Keys under `prefix` on the node at `port` (SCAN). */
