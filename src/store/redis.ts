@@ -93,9 +93,15 @@ export interface RedisStore extends SessionStore {
  * Sessions tagged with a user (`config.userId`) are indexed in a sorted set
  * per user, scored by each record's expiry: deleting, regenerating or
  * re-tagging a session takes its id out at once, expired ids are pruned on
- * every write and listing, and the index expires with its last member. On
- * Redis Cluster put a hash tag in the prefix (`"{sessions}:"`) so that a
- * session and its user index share a slot.
+ * every write and listing, and the index expires with its last member.
+ *
+ * On Redis Cluster (`cluster: [nodes]`, or a `Cluster` as `client`) sessions
+ * spread over the shards by id and indexes by user; every script touches one
+ * declared key. The index is then written ahead of the record and checked
+ * against the records when listed, so listings stay exact (see the
+ * architecture page). Use no hash tag in the prefix: it would put every key
+ * on one shard. `replicas: n` makes each write wait (`WAIT`) until n replicas
+ * have it, so a failover cannot lose it.
  *
  * @example
  * const store = redisStore({ url: process.env.REDIS_URL!, prefix: "myapp:sess:" });
@@ -103,6 +109,8 @@ export interface RedisStore extends SessionStore {
  * // or with a client you manage (import { Redis } from "ioredis"):
  * const client = new Redis(process.env.REDIS_URL!, { ...DEFAULT_REDIS_OPTIONS });
  * const shared = redisStore({ client });
+ * // or on Redis Cluster, each write kept by a replica before it counts:
+ * const sharded = redisStore({ cluster: [{ host: "10.0.0.1", port: 6379 }], replicas: 1 });
  */
 export function redisStore(options: RedisStoreOptions): RedisStore {
   const { url, redisOptions = {}, cluster: nodes } = options;

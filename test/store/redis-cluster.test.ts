@@ -73,6 +73,7 @@ describe.skipIf(!canRun)("on a real Redis Cluster (3 masters, 3 replicas)", () =
       const counts = await Promise.all(masters.map(async (port) => (await keysOn(port, prefix)).length));
       const total = counts.reduce((a, b) => a + b, 0);
       expect(total).toBe(3000 + 300); // the sessions and one index per user
+      console.log(`[cluster] keys per master: ${counts.map((c) => `${((100 * c) / total).toFixed(1)} %`).join(", ")}`);
       for (const count of counts) {
         expect(count / total).toBeGreaterThanOrEqual(0.2);
         expect(count / total).toBeLessThanOrEqual(0.45);
