@@ -19,6 +19,7 @@
 //   BENCH_PROFILE      a server id to run with --cpu-prof (profiles in bench/results/profiles)
 //   BENCH_OUT          where to write the JSON                 default bench/results/http.json
 //   REDIS_URL, POSTGRES_URL  the stores' servers (rows skip when they do not answer)
+//   REDIS_CLUSTER_NODES      host:port,… of a Redis Cluster for the cluster row (skipped without)
 import { type ChildProcess, fork } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -63,6 +64,14 @@ const SERVERS: readonly ServerEntry[] = [
     file: "express-session.ts",
     env: { BENCH_STORE: "redis" },
     skip: redisMissing,
+  },
+  // redisStore on a Redis Cluster (REDIS_CLUSTER_NODES=host:port,…), beside single Redis above.
+  {
+    id: "sealed-session-redis-cluster",
+    label: "sealed-session + redisStore (cluster)",
+    file: "sealed-session.ts",
+    env: { BENCH_STORE: "redis-cluster" },
+    skip: async () => (process.env.REDIS_CLUSTER_NODES ? undefined : "REDIS_CLUSTER_NODES is not set"),
   },
   // The same on PostgreSQL, both in one database.
   {
