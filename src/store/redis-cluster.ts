@@ -34,6 +34,8 @@ export interface ClusterContext {
 
 /** Retries of an update whose owner changed between its read and its write. */
 const OWNER_RACES = 5;
+/** Owners remembered from reads and writes (a request reads its session before it updates it). */
+const KNOWN_OWNERS = 10_000;
 
 /**
  * The writes and the listing of redisStore on Redis Cluster, where a session
@@ -41,6 +43,18 @@ const OWNER_RACES = 5;
  * redis-cluster-scripts.ts for why the index stays exact).
  */
 export function clusterOperations(ctx: ClusterContext) {
+  /**
+   * The owner each recent session had when last seen ('' for none). Only a
+   * guess: the update script checks it (-3 when it is wrong), so it saves the
+   * read of the owner, never decides anything.
+   */
+  const known = new Map<string, string>();
+  function remember(id: string, user: string | undefined): void {
+    known.delete(id);
+    known.set(id, user ?? "");
+    if (known.size > KNOWN_OWNERS) known.delete(known.keys().next().value as string);
+  }
+
   async function indexAdd(user: string, id: string, ttl: number, deadline: number): Promise<void> {
     await ctx.write("index", CLUSTER_INDEX_ADD_SCRIPT, [ctx.userKey(user)], [id, ttl], deadline);
   }
@@ -52,13 +66,21 @@ export function clusterOperations(ctx: ClusterContext) {
   }
 
   return {
+    /** Notes the owner of a record a read returned. */
+    seen(id: string, record: StoredSession | undefined): void {
+      if (record) remember(id, record.user);
+      else known.delete(id);
+    },
+
     async create(record: StoredSession, ttlSeconds: number | undefined, deadline: number): Promise<boolean> {
       const user = assertStoreUser(record.user);
       const fields = ctx.hashFields(toFields(record.data));
       const ttl = wholeSeconds(ttlSeconds) ?? 0;
       if (user !== undefined) await indexAdd(user, record.id, ttl, deadline);
       const args = [ttl, record.createdAt, user ?? "", ...fields];
-      return (await ctx.write("create", CLUSTER_CREATE_SCRIPT, [ctx.key(record.id)], args, deadline)) === 1;
+      const created = (await ctx.write("create", CLUSTER_CREATE_SCRIPT, [ctx.key(record.id)], args, deadline)) === 1;
+      if (created) remember(record.id, user);
+      return created;
     },
 
     async update(
@@ -78,7 +100,9 @@ export function clusterOperations(ctx: ClusterContext) {
         if (change === "+") {
           await indexAdd(user as string, id, ttl, deadline);
         } else if (change === "=") {
-          const current = await owner(id);
+          // The owner seen last (first attempt), else the owner read now.
+          const guess = attempt === 0 ? known.get(id) : undefined;
+          const current = guess === undefined ? await owner(id) : guess === "" ? undefined : guess;
           if (current === false) return undefined;
           if (current !== undefined) await indexAdd(current, id, ttl, deadline);
           expected = current ?? "";
@@ -90,13 +114,17 @@ export function clusterOperations(ctx: ClusterContext) {
           result = await ctx.write("update", CLUSTER_UPDATE_SCRIPT, [ctx.key(id)], args, deadline);
         }
         if (result === -3) continue; // the owner changed meanwhile: index the new one, then try again
-        return Array.isArray(result) ? ctx.fromHash(id, result as string[]) : undefined;
+        const merged = Array.isArray(result) ? ctx.fromHash(id, result as string[]) : undefined;
+        if (merged) remember(id, merged.user);
+        else known.delete(id);
+        return merged;
       }
       throw new SessionError("ERR_STORE_UNAVAILABLE", "session store: the owner kept changing during an update");
     },
 
     async delete(id: string, deadline: number): Promise<boolean> {
       // The id stays in its owner's index until a listing sees the record gone.
+      known.delete(id);
       return (await ctx.write("delete", CLUSTER_DELETE_SCRIPT, [ctx.key(id)], [], deadline)) === 1;
     },
 

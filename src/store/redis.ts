@@ -232,7 +232,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     prefix,
     async get(id) {
       assertStoreId(id);
-      return read(id);
+      const record = await read(id);
+      clusterOps?.seen(id, record);
+      return record;
     },
     async create(record, ttlSeconds, options) {
       const { id } = record;

@@ -104,6 +104,35 @@ describe.skipIf(!canRun)("on a real Redis Cluster (3 masters, 3 replicas)", () =
     }, 60_000);
   });
 
+  it("an update from a process that saw an older owner still leaves the id in the current owner's index", async () => {
+    const prefix = uniquePrefix("owners");
+    const [one, two] = [redisStore({ cluster: nodes(), prefix }), redisStore({ cluster: nodes(), prefix })];
+    const [ann, bob, cat] = ["ann", "bob", "cat"].map((name) => `${name}-${crypto.randomUUID()}`) as [
+      string,
+      string,
+      string,
+    ];
+    await one.create({ id: "moving", createdAt: 1, data: { v: 0 }, user: ann }, 60, soon());
+    await one.create({ id: "untagged", createdAt: 1, data: { v: 0 } }, 60, soon());
+    // Process one saw the owners as they were…
+    expect((await one.get("moving"))?.user).toBe(ann);
+    expect((await one.get("untagged"))?.user).toBeUndefined();
+    // …then process two changed them…
+    await two.update("moving", { set: {}, unset: [], user: bob }, 60, soon());
+    await two.update("untagged", { set: {}, unset: [], user: cat }, 60, soon());
+    // …and one updates with what it saw: the writes land, and the listings follow the real owners.
+    expect(await one.update("moving", { set: { v: 1 }, unset: [] }, 600, soon())).toMatchObject({ user: bob });
+    expect(await one.update("untagged", { set: { v: 1 }, unset: [] }, 600, soon())).toMatchObject({ user: cat });
+    expect(await one.listByUser(bob)).toEqual(["moving"]);
+    expect(await one.listByUser(cat)).toEqual(["untagged"]);
+    expect(await one.listByUser(ann)).toEqual([]);
+    // The indexes outlive the renewed records (600 s), so the listings stay right until they expire.
+    const admin = new Cluster(nodes());
+    for (const user of [bob, cat]) expect(await admin.pttl(`${prefix}user:${user}`)).toBeGreaterThan(595_000);
+    admin.disconnect();
+    await Promise.all([one.close(), two.close()]);
+  });
+
   it("works with a Cluster client you own", async () => {
     const prefix = uniquePrefix("owned");
     const client = new Cluster(nodes(), { redisOptions: { ...DEFAULT_REDIS_OPTIONS } });
