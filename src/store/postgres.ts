@@ -1,7 +1,6 @@
-import { configError, SessionError } from "../errors.ts";
-import { isDangerousKey, parseSafe } from "../seal/json.ts";
+import { configError } from "../errors.ts";
 import { lateWrite } from "./call.ts";
-import { type DataFields, patchFields, toFields } from "./fields.ts";
+import { patchFields, toFields } from "./fields.ts";
 import {
   createPgPool,
   DEFAULT_POSTGRES_POOL_OPTIONS,
@@ -10,10 +9,11 @@ import {
   sqlState,
   storeFailure,
 } from "./postgres-client.ts";
+import { fromRow, jsonObject, type Row } from "./postgres-row.ts";
 import { LATE_SQLSTATE, type PostgresStatements, statements } from "./postgres-sql.ts";
 import { assertStoreId, assertStoreUser, wholeSeconds } from "./record.ts";
 import { ServerClock } from "./server-clock.ts";
-import type { SessionStore, StoredSession } from "./types.ts";
+import type { SessionStore } from "./types.ts";
 
 /**
  * Default table of {@link postgresStore}.
@@ -68,12 +68,6 @@ export interface PostgresStore extends SessionStore {
   sweep(): Promise<number>;
   /** Stops the sweep and ends the pool the store created from `connectionString` (a pool you passed stays open). */
   close(): Promise<void>;
-}
-
-interface Row {
-  data: string;
-  user_id: string | null;
-  created: number;
 }
 
 /**
@@ -249,33 +243,4 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       await (await creating).end();
     },
   };
-}
-
-/** Values jsonb cannot hold: the escape of U+0000 (not preceded by another backslash). */
-const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
-
-/** The JSON text of an object from data fields, each value already JSON. */
-function jsonObject(fields: DataFields): string {
-  const parts: string[] = [];
-  for (const [key, text] of fields) parts.push(`${JSON.stringify(key)}:${text}`);
-  const json = `{${parts.join(",")}}`;
-  if (NUL_ESCAPE.test(json)) {
-    throw new SessionError("ERR_SEAL_VALUE", "postgresStore cannot store the character U+0000 (jsonb refuses it)");
-  }
-  return json;
-}
-
-function fromRow(id: string, row: Row): StoredSession | undefined {
-  let parsed: unknown;
-  try {
-    parsed = parseSafe(row.data);
-  } catch {
-    // A corrupt row counts as missing: the session is dropped (fail closed), not trusted.
-    return undefined;
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
-  const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(parsed)) if (!isDangerousKey(key)) data[key] = value;
-  const createdAt = Number(row.created);
-  return row.user_id === null ? { id, createdAt, data } : { id, createdAt, data, user: row.user_id };
 }

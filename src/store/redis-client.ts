@@ -230,6 +230,33 @@ export async function runScript(
   }
 }
 
+/**
+ * WAITs, on the node that took the write of `key`, until `replicas` replicas
+ * have it; fails with `ERR_STORE_UNAVAILABLE` when fewer acknowledge it before
+ * the deadline.
+ */
+export async function waitForReplicas(
+  client: RedisClientLike,
+  key: string,
+  replicas: number,
+  deadline: number,
+): Promise<void> {
+  const timeout = Math.max(1, Math.floor(deadline - Date.now()));
+  let acknowledged: unknown;
+  if (client.isCluster && client.pipeline) {
+    // A keyless WAIT would go to any node: the pipeline sends it to the key's node, on the connection that wrote.
+    const replies = await client.pipeline().call("EXISTS", key).call("WAIT", replicas, timeout).exec();
+    const [error, value] = replies?.[1] ?? [new Error("no reply to WAIT"), 0];
+    if (error) throw error;
+    acknowledged = value;
+  } else {
+    acknowledged = await client.call("WAIT", replicas, timeout);
+  }
+  if (Number(acknowledged) < replicas) {
+    throw unavailable(`${Number(acknowledged)} of ${replicas} replicas acknowledged the write in time`);
+  }
+}
+
 /** Closes a client: politely when connected, at once otherwise (quit would wait for a server that is gone). */
 export async function closeClient(client: RedisClientLike): Promise<void> {
   if (client.status === "ready" && client.quit) {

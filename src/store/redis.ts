@@ -1,6 +1,6 @@
-import { configError, SessionError } from "../errors.ts";
+import { configError } from "../errors.ts";
 import { lateWrite } from "./call.ts";
-import { type DataFields, fromFields, patchFields, toFields } from "./fields.ts";
+import { patchFields, toFields } from "./fields.ts";
 import { assertStoreId, assertStoreUser, decodeRecord, wholeSeconds } from "./record.ts";
 import {
   closeClient,
@@ -12,8 +12,10 @@ import {
   type RedisConnectionOptions,
   type RedisScript,
   runScript,
+  waitForReplicas,
 } from "./redis-client.ts";
 import { clusterOperations } from "./redis-cluster.ts";
+import { fromHash, hashFields, toHash } from "./redis-hash.ts";
 import {
   CONVERT_SCRIPT,
   CREATE_SCRIPT,
@@ -170,29 +172,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     const serverDeadline = await clock.toServer(deadline);
     const result = await runScript(client, script, keys, [serverDeadline, ...args]);
     if (result === -1) throw lateWrite(what);
-    if (replicas > 0) await replicated(client, keys[0] as string, deadline);
+    if (replicas > 0) await waitForReplicas(client, keys[0] as string, replicas, deadline);
     return result;
-  }
-
-  /** WAITs, on the node that took the write, until `replicas` replicas have it; fails past the deadline. */
-  async function replicated(client: RedisClientLike, key: string, deadline: number): Promise<void> {
-    const timeout = Math.max(1, Math.floor(deadline - Date.now()));
-    let acknowledged: unknown;
-    if (client.isCluster && client.pipeline) {
-      // A keyless WAIT would go to any node: the pipeline sends it to the key's node, on the connection that wrote.
-      const replies = await client.pipeline().call("EXISTS", key).call("WAIT", replicas, timeout).exec();
-      const [error, value] = replies?.[1] ?? [new Error("no reply to WAIT"), 0];
-      if (error) throw error;
-      acknowledged = value;
-    } else {
-      acknowledged = await client.call("WAIT", replicas, timeout);
-    }
-    if (Number(acknowledged) < replicas) {
-      throw new SessionError(
-        "ERR_STORE_UNAVAILABLE",
-        `session store: ${Number(acknowledged)} of ${replicas} replicas acknowledged the write in time`,
-      );
-    }
   }
 
   /** The cluster path, decided once the client exists (a passed client may be a Cluster). */
@@ -281,40 +262,4 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       await closeClient(await creating);
     },
   };
-}
-
-/** Hash fields of data fields: `.` before each key keeps them apart from `@c` and `@u`. */
-function hashFields(fields: DataFields): string[] {
-  const flat: string[] = [];
-  for (const [name, text] of fields) flat.push(`.${name}`, text);
-  return flat;
-}
-
-function toHash(record: StoredSession): string[] {
-  const flat = ["@c", String(record.createdAt), ...hashFields(toFields(record.data))];
-  if (record.user !== undefined && record.user !== "") flat.push("@u", record.user);
-  return flat;
-}
-
-/** A record from HGETALL's flat list; undefined when it is not one of ours. */
-function fromHash(id: string, flat: readonly string[]): StoredSession | undefined {
-  const fields: [string, string][] = [];
-  let createdAt: number | undefined;
-  let user: string | undefined;
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const name = flat[i] as string;
-    const value = flat[i + 1] as string;
-    if (name.startsWith(".")) fields.push([name.slice(1), value]);
-    else if (name === "@c") createdAt = Number(value);
-    else if (name === "@u") user = value;
-  }
-  if (createdAt === undefined || !Number.isFinite(createdAt)) return undefined;
-  let data: Record<string, unknown>;
-  try {
-    data = fromFields(fields);
-  } catch {
-    // A corrupt field counts as a missing record: the session is dropped (fail closed), not trusted.
-    return undefined;
-  }
-  return user === undefined ? { id, createdAt, data } : { id, createdAt, data, user };
 }
