@@ -172,7 +172,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     const serverDeadline = await clock.toServer(deadline);
     const result = await runScript(client, script, keys, [serverDeadline, ...args]);
     if (result === -1) throw lateWrite(what);
-    if (replicas > 0) await waitForReplicas(client, keys[0] as string, replicas, deadline);
+    // Only a write that changed something needs its replicas (0 absent or present, -2/-3 retried).
+    const changed = result !== 0 && result !== -2 && result !== -3;
+    if (replicas > 0 && changed) await waitForReplicas(client, keys[0] as string, replicas, deadline);
     return result;
   }
 
