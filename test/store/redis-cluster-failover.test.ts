@@ -57,6 +57,8 @@ describe.skipIf(!canRun)("a Redis Cluster master killed under load", () => {
       maxAge: 3600,
     };
     const durableConfig = { ...config, store: durable };
+    // Connect before the first request: on a busy machine that alone can take the whole store timeout.
+    await Promise.all([store.get("warm-up"), durable.get("warm-up")]);
     app = toWebHandler(
       eventHandler(async (event) => {
         const n = event.url.searchParams.get("n");
