@@ -18,6 +18,8 @@
 //   BENCH_SCENARIOS    "read", "write" or both                 default both
 //   BENCH_PROFILE      a server id to run with --cpu-prof (profiles in bench/results/profiles)
 //   BENCH_OUT          where to write the JSON                 default bench/results/http.json
+//   REDIS_URL, POSTGRES_URL  the stores' servers (rows skip when they do not answer)
+//   REDIS_CLUSTER_NODES      host:port,… of a Redis Cluster for the cluster row (skipped without)
 import { type ChildProcess, fork } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -76,6 +78,29 @@ const SERVERS: readonly ServerEntry[] = [
     file: "express-session.ts",
     env: { BENCH_STORE: "redis" },
     skip: redisMissing,
+  },
+  // redisStore on a Redis Cluster (REDIS_CLUSTER_NODES=host:port,…), beside single Redis above.
+  {
+    id: "sealed-session-redis-cluster",
+    label: "sealed-session + redisStore (cluster)",
+    file: "sealed-session.ts",
+    env: { BENCH_STORE: "redis-cluster" },
+    skip: async () => (process.env.REDIS_CLUSTER_NODES ? undefined : "REDIS_CLUSTER_NODES is not set"),
+  },
+  // The same on PostgreSQL, both in one database.
+  {
+    id: "sealed-session-postgres",
+    label: "sealed-session + postgresStore",
+    file: "sealed-session.ts",
+    env: { BENCH_STORE: "postgres" },
+    skip: postgresMissing,
+  },
+  {
+    id: "express-session-postgres",
+    label: "express-session + connect-pg-simple",
+    file: "express-session.ts",
+    env: { BENCH_STORE: "postgres" },
+    skip: postgresMissing,
   },
 ];
 
@@ -391,6 +416,21 @@ function redisMissing(): Promise<string | undefined> {
     socket.once("connect", () => done(undefined));
     socket.once("timeout", () => done(`no Redis at ${url.host} (timeout)`));
     socket.once("error", (error) => done(`no Redis at ${url.host} (${error.message})`));
+  });
+}
+
+function postgresMissing(): Promise<string | undefined> {
+  const url = new URL(process.env.POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test");
+  const port = Number(url.port || 5432);
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname, port, timeout: 1000 });
+    const done = (reason: string | undefined) => {
+      socket.destroy();
+      resolve(reason);
+    };
+    socket.once("connect", () => done(undefined));
+    socket.once("timeout", () => done(`no PostgreSQL at ${url.host} (timeout)`));
+    socket.once("error", (error) => done(`no PostgreSQL at ${url.host} (${error.message})`));
   });
 }
 

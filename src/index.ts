@@ -49,6 +49,19 @@ export {
 } from "./session/users.ts";
 export { DEFAULT_STORE_TIMEOUT_MS } from "./store/call.ts";
 export { DEFAULT_MEMORY_STORE_MAX, type MemoryStore, type MemoryStoreOptions, memoryStore } from "./store/memory.ts";
+export {
+  DEFAULT_POSTGRES_TABLE,
+  type PostgresStore,
+  type PostgresStoreOptions,
+  postgresStore,
+} from "./store/postgres.ts";
+export {
+  DEFAULT_POSTGRES_POOL_OPTIONS,
+  type PgPoolClientLike,
+  type PgPoolLike,
+  type PgPoolOptions,
+  type PgQuery,
+} from "./store/postgres-client.ts";
 export { DEFAULT_REDIS_PREFIX, type RedisStore, type RedisStoreOptions, redisStore } from "./store/redis.ts";
 export { DEFAULT_REDIS_OPTIONS, type RedisClientLike, type RedisConnectionOptions } from "./store/redis-client.ts";
 export type { SessionPatch, SessionStore, StoredSession, StoreWriteOptions } from "./store/types.ts";

@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp, toWebHandler as h3v1ToWebHandler } from "h3-v1";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toWebHandler } from "../src/index.ts";
 import { missing, runtimes, spawnServer } from "./adapters/spawn-server.ts";
@@ -112,6 +113,37 @@ describe("README examples run", () => {
     expect(await go(phone, "/sign-out-everywhere")).toEqual({ revoked: 1 });
     expect(await go(phone, "/")).toEqual({ user: null });
     await store.close();
+  });
+
+  const postgresUrl = process.env.POSTGRES_URL;
+  if (!postgresUrl && process.env.CI) throw new Error("POSTGRES_URL must be set in CI");
+  if (!postgresUrl) console.log("skipping the PostgreSQL store example: POSTGRES_URL is not set");
+  it.runIf(postgresUrl)("PostgreSQL store: the table is migrated, the cart is kept in it", async () => {
+    const schema = `sealed_example_${process.pid}_${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    try {
+      // The example's table lands in this run's schema (the connection's search path).
+      process.env.DATABASE_URL = `${postgresUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      const { handler, store } = await import("../examples/postgres.ts");
+      const app = toWebHandler(handler);
+      const jar = new CookieJar();
+      const go = async (path: string) => {
+        const response = await app(new Request(`http://localhost${path}`, jar.init()));
+        jar.store(response);
+        return response.json();
+      };
+      expect(await go("/")).toEqual({ cart: [] });
+      expect(await go("/?add=tea")).toEqual({ cart: ["tea"] });
+      expect(await go("/?add=cake")).toEqual({ cart: ["tea", "cake"] });
+      const { rows } = await admin.query(`SELECT data FROM "${schema}".sealed_sessions`);
+      expect(rows).toEqual([{ data: { cart: ["tea", "cake"] } }]);
+      await store.close();
+    } finally {
+      await admin.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await admin.end();
+    }
   });
 
   it("vinxi / Nitro / Nuxt 3 (h3 v1)", async () => {

@@ -15,6 +15,8 @@ describe("public surface", () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
         "DEFAULT_MEMORY_STORE_MAX",
+        "DEFAULT_POSTGRES_POOL_OPTIONS",
+        "DEFAULT_POSTGRES_TABLE",
         "DEFAULT_REDIS_OPTIONS",
         "DEFAULT_REDIS_PREFIX",
         "DEFAULT_SESSION_NAME",
@@ -30,6 +32,7 @@ describe("public surface", () => {
         "isSessionError",
         "listUserSessions",
         "memoryStore",
+        "postgresStore",
         "redisStore",
         "regenerateSession",
         "revokeUserSessions",

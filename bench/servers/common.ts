@@ -7,6 +7,9 @@ export const PASSWORD = "9f1c2a7e4b8d0c3f6a5e2d1b7c9f0a8e4d3c2b1a";
 /** Redis for the store rows. */
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
+/** PostgreSQL for the store rows (both libraries use their own table in it). */
+export const POSTGRES_URL = process.env.POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
 /** Session data every server keeps: one counter. */
 export interface Counter {
   count?: number;

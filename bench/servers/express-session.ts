@@ -1,11 +1,14 @@
 // express 5 + express-session with its defaults (MemoryStore, signed session-id
-// cookie), or connect-redis on node-redis when BENCH_STORE=redis.
+// cookie), connect-redis on node-redis when BENCH_STORE=redis, or
+// connect-pg-simple on node-postgres when BENCH_STORE=postgres.
 import { createServer } from "node:http";
+import connectPgSimple from "connect-pg-simple";
 import { RedisStore } from "connect-redis";
 import express from "express";
 import session from "express-session";
+import pg from "pg";
 import { createClient } from "redis";
-import { PASSWORD, REDIS_URL, ready } from "./common.ts";
+import { PASSWORD, POSTGRES_URL, REDIS_URL, ready } from "./common.ts";
 
 // Typed here, not by augmenting Express.Request: this repository also declares
 // `req.session` (sealed-session/express), and one program holds both.
@@ -16,6 +19,10 @@ if (process.env.BENCH_STORE === "redis") {
   const client = createClient({ url: REDIS_URL });
   await client.connect();
   store = new RedisStore({ client, prefix: "express-session-bench:" });
+} else if (process.env.BENCH_STORE === "postgres") {
+  const PgStore = connectPgSimple(session);
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL });
+  store = new PgStore({ pool, tableName: "express_session_bench", createTableIfMissing: true });
 }
 
 const app = express();

@@ -5,11 +5,19 @@ import { ERROR_MEANINGS, exitCodeFor } from "./explain.ts";
 import { inspectCommand } from "./inspect.ts";
 import { type CliIO, type Command, EXIT, type ExitCode, UsageError } from "./io.ts";
 import { keygenCommand } from "./keygen.ts";
+import { migrateCommand } from "./migrate.ts";
 import { sealCommand } from "./seal.ts";
 import { unsealCommand } from "./unseal.ts";
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [keygenCommand, sealCommand, unsealCommand, inspectCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [
+  keygenCommand,
+  sealCommand,
+  unsealCommand,
+  inspectCommand,
+  demoCommand,
+  migrateCommand,
+];
 
 const HELP = `Usage: sealed-session <command> [options]
 
@@ -20,13 +28,14 @@ Run "sealed-session <command> --help" for a command's options.
 
 Environment:
   SESSION_SECRET  the password for seal and unseal when --password is not given
+  DATABASE_URL    the database for migrate when --url is not given
 
 Exit codes:
   0  success
   1  usage: unknown command or option, missing or malformed argument
   2  token refused: malformed, tampered, wrong password, or expired
   3  configuration: no password, one that is not valid JSON or under 32 characters, a bad PORT
-  4  other failure (the demo could not start, input could not be read)`;
+  4  other failure (the demo could not start, input could not be read, the database refused)`;
 
 /**
  * Runs the `sealed-session` command line and returns its exit code. Output

@@ -19,7 +19,31 @@ export interface RedisClientLike {
   removeListener?(event: string, listener: (...args: unknown[]) => void): unknown;
   quit?(): Promise<unknown>;
   disconnect?(): void;
+  /** True for an ioredis `Cluster`. */
+  readonly isCluster?: boolean;
+  /** Commands sent together to one node (a Cluster sends them to the node of the first key). */
+  pipeline?(): RedisPipelineLike;
 }
+
+/**
+ * The part of an ioredis pipeline the Redis store uses (for `WAIT` on the
+ * node that took a write).
+ *
+ * @example
+ * const [[, exists], [, acked]] = (await client.pipeline().call("EXISTS", key).call("WAIT", 1, 500).exec())!;
+ */
+export interface RedisPipelineLike {
+  call(command: string, ...args: (string | number)[]): RedisPipelineLike;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/**
+ * A Redis Cluster node to start from, as ioredis takes it.
+ *
+ * @example
+ * const nodes: RedisClusterNode[] = [{ host: "10.0.0.1", port: 6379 }, "redis://10.0.0.2:6379"];
+ */
+export type RedisClusterNode = string | number | { host?: string; port?: number };
 
 /**
  * Options passed to `new Redis(url, options)`; see the ioredis documentation
@@ -83,6 +107,38 @@ export async function createRedisClient(url: string, options: RedisConnectionOpt
   // ioredis would also print every reconnect attempt as an unhandled error.
   client.on("error", () => {});
   return client;
+}
+
+/**
+ * Creates an ioredis `Cluster` for `nodes`, importing ioredis only now: every
+ * node connection gets {@link DEFAULT_REDIS_OPTIONS} (then `options`), and the
+ * cluster itself queues nothing while it is not ready.
+ */
+export async function createRedisCluster(
+  nodes: readonly RedisClusterNode[],
+  options: RedisConnectionOptions,
+  clusterOptions: Record<string, unknown>,
+): Promise<RedisClientLike> {
+  let Cluster: typeof import("ioredis").Cluster;
+  try {
+    Cluster = (await import("ioredis")).Cluster;
+  } catch (error) {
+    throw new SessionError(
+      "ERR_CONFIG",
+      "sealed-session: redisStore({ cluster }) needs the ioredis package: npm install ioredis",
+      {
+        cause: error,
+      },
+    );
+  }
+  const cluster = new Cluster([...nodes] as ConstructorParameters<typeof Cluster>[0], {
+    enableOfflineQueue: false,
+    ...clusterOptions,
+    lazyConnect: true,
+    redisOptions: { ...DEFAULT_REDIS_OPTIONS, ...options },
+  });
+  cluster.on("error", () => {});
+  return cluster as unknown as RedisClientLike;
 }
 
 /** Statuses of an ioredis client whose connection attempt is still under way. */
@@ -171,6 +227,33 @@ export async function runScript(
     // NOSCRIPT is the error code Redis gives (first word of the reply) after a restart or SCRIPT FLUSH.
     if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
     return client.call("EVAL", script.source, keys.length, ...keys, ...args);
+  }
+}
+
+/**
+ * WAITs, on the node that took the write of `key`, until `replicas` replicas
+ * have it; fails with `ERR_STORE_UNAVAILABLE` when fewer acknowledge it before
+ * the deadline.
+ */
+export async function waitForReplicas(
+  client: RedisClientLike,
+  key: string,
+  replicas: number,
+  deadline: number,
+): Promise<void> {
+  const timeout = Math.max(1, Math.floor(deadline - Date.now()));
+  let acknowledged: unknown;
+  if (client.isCluster && client.pipeline) {
+    // A keyless WAIT would go to any node: the pipeline sends it to the key's node, on the connection that wrote.
+    const replies = await client.pipeline().call("EXISTS", key).call("WAIT", replicas, timeout).exec();
+    const [error, value] = replies?.[1] ?? [new Error("no reply to WAIT"), 0];
+    if (error) throw error;
+    acknowledged = value;
+  } else {
+    acknowledged = await client.call("WAIT", replicas, timeout);
+  }
+  if (Number(acknowledged) < replicas) {
+    throw unavailable(`${Number(acknowledged)} of ${replicas} replicas acknowledged the write in time`);
   }
 }
 

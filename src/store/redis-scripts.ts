@@ -23,7 +23,7 @@ import { defineScript } from "./redis-client.ts";
  * server, a slow network) changes nothing after the request answered 503.
  * Scripts read TIME before writing, which Redis 5 and later allow.
  */
-const LIB = `
+export const LIB = `
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

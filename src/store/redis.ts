@@ -1,17 +1,21 @@
 import { configError } from "../errors.ts";
 import { lateWrite } from "./call.ts";
-import { type DataFields, fromFields, patchFields, toFields } from "./fields.ts";
+import { patchFields, toFields } from "./fields.ts";
 import { assertStoreId, assertStoreUser, decodeRecord, wholeSeconds } from "./record.ts";
 import {
   closeClient,
   createRedisClient,
+  createRedisCluster,
   firstReady,
   type RedisClientLike,
+  type RedisClusterNode,
   type RedisConnectionOptions,
   type RedisScript,
   runScript,
+  waitForReplicas,
 } from "./redis-client.ts";
-import { ServerClock } from "./redis-clock.ts";
+import { clusterOperations } from "./redis-cluster.ts";
+import { fromHash, hashFields, toHash } from "./redis-hash.ts";
 import {
   CONVERT_SCRIPT,
   CREATE_SCRIPT,
@@ -20,6 +24,7 @@ import {
   READ_SCRIPT,
   UPDATE_SCRIPT,
 } from "./redis-scripts.ts";
+import { ServerClock } from "./server-clock.ts";
 import type { SessionStore, StoredSession } from "./types.ts";
 
 /**
@@ -31,19 +36,32 @@ import type { SessionStore, StoredSession } from "./types.ts";
 export const DEFAULT_REDIS_PREFIX = "sealed-session:";
 
 /**
- * Options of {@link redisStore}: a `client` you own, or a `url` for a client
- * the store creates; exactly one of the two.
+ * Options of {@link redisStore}: a `client` you own (an ioredis `Redis` or
+ * `Cluster`), a `url` for a client the store creates, or `cluster` nodes for
+ * a `Cluster` the store creates; exactly one of the three.
  *
  * @example
- * const options: RedisStoreOptions = { url: "redis://127.0.0.1:6379", prefix: "{myapp}:sess:" };
+ * const options: RedisStoreOptions = { url: "redis://127.0.0.1:6379", prefix: "myapp:sess:" };
+ * const sharded: RedisStoreOptions = { cluster: ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"], replicas: 1 };
  */
 export interface RedisStoreOptions {
-  /** An ioredis client (create it with {@link DEFAULT_REDIS_OPTIONS}). The store never closes it. */
+  /** An ioredis `Redis` or `Cluster` (create it with {@link DEFAULT_REDIS_OPTIONS}). The store never closes it. */
   client?: RedisClientLike;
   /** `redis://…` URL; the store creates (and `close()` closes) an ioredis client with {@link DEFAULT_REDIS_OPTIONS}. */
   url?: string;
-  /** Options over {@link DEFAULT_REDIS_OPTIONS} for the client made from `url`. */
+  /** Redis Cluster nodes to start from; the store creates (and `close()` closes) an ioredis `Cluster`. */
+  cluster?: readonly RedisClusterNode[];
+  /** Options over {@link DEFAULT_REDIS_OPTIONS} for the client made from `url` (or for each node of `cluster`). */
   redisOptions?: RedisConnectionOptions;
+  /** ioredis `Cluster` options for the cluster made from `cluster` (`scaleReads`, `natMap`…). */
+  clusterOptions?: Record<string, unknown>;
+  /**
+   * Replicas that must acknowledge each write (`WAIT`) before it counts as
+   * done; a write they do not acknowledge within the deadline fails with
+   * `ERR_STORE_UNAVAILABLE`. Default 0: Redis replicates asynchronously, so a
+   * failover can lose the last writes acknowledged by a master.
+   */
+  replicas?: number;
   /** Prefix of every key: sessions at `prefix + id`, user indexes (sorted sets) at `prefix + "user:" + user`. Default `"sealed-session:"`. */
   prefix?: string;
 }
@@ -77,9 +95,15 @@ export interface RedisStore extends SessionStore {
  * Sessions tagged with a user (`config.userId`) are indexed in a sorted set
  * per user, scored by each record's expiry: deleting, regenerating or
  * re-tagging a session takes its id out at once, expired ids are pruned on
- * every write and listing, and the index expires with its last member. On
- * Redis Cluster put a hash tag in the prefix (`"{sessions}:"`) so that a
- * session and its user index share a slot.
+ * every write and listing, and the index expires with its last member.
+ *
+ * On Redis Cluster (`cluster: [nodes]`, or a `Cluster` as `client`) sessions
+ * spread over the shards by id and indexes by user; every script touches one
+ * declared key. The index is then written ahead of the record and checked
+ * against the records when listed, so listings stay exact (see the
+ * architecture page). Use no hash tag in the prefix: it would put every key
+ * on one shard. `replicas: n` makes each write wait (`WAIT`) until n replicas
+ * have it, so a failover cannot lose it.
  *
  * @example
  * const store = redisStore({ url: process.env.REDIS_URL!, prefix: "myapp:sess:" });
@@ -87,11 +111,17 @@ export interface RedisStore extends SessionStore {
  * // or with a client you manage (import { Redis } from "ioredis"):
  * const client = new Redis(process.env.REDIS_URL!, { ...DEFAULT_REDIS_OPTIONS });
  * const shared = redisStore({ client });
+ * // or on Redis Cluster, each write kept by a replica before it counts:
+ * const sharded = redisStore({ cluster: [{ host: "10.0.0.1", port: 6379 }], replicas: 1 });
  */
 export function redisStore(options: RedisStoreOptions): RedisStore {
-  const { url, redisOptions = {} } = options;
-  if ((options.client === undefined) === (url === undefined))
-    configError("redisStore needs exactly one of client or url");
+  const { url, redisOptions = {}, cluster: nodes } = options;
+  if ([options.client, url, nodes].filter((given) => given !== undefined).length !== 1)
+    configError("redisStore needs exactly one of client, url or cluster");
+  if (nodes !== undefined && (!Array.isArray(nodes) || nodes.length === 0))
+    configError("redisStore cluster must be a non-empty array of nodes");
+  const replicas = options.replicas ?? 0;
+  if (!Number.isInteger(replicas) || replicas < 0) configError("redisStore replicas must be a whole number");
   if (url !== undefined && typeof url !== "string") configError("redisStore url must be a string");
   const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
   if (typeof prefix !== "string") configError("redisStore prefix must be a string");
@@ -103,11 +133,17 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   let started = false;
   const key = (id: string) => prefix + id;
   const userKey = (user: string) => `${prefix}user:${user}`;
-  const clock = new ServerClock();
+  const clock = new ServerClock(async () => {
+    const [seconds, micros] = (await (await redis()).call("TIME")) as [string, string];
+    return Number(seconds) * 1000 + Number(micros) / 1000;
+  });
 
   async function redis(): Promise<RedisClientLike> {
     if (!client) {
-      creating ??= createRedisClient(url as string, redisOptions);
+      creating ??=
+        nodes === undefined
+          ? createRedisClient(url as string, redisOptions)
+          : createRedisCluster(nodes, redisOptions, options.clusterOptions ?? {});
       client = await creating;
     }
     if (!started) {
@@ -133,10 +169,30 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   /** Runs a write script with its deadline in the server's clock; -1 means it arrived too late. */
   async function write(what: string, script: RedisScript, keys: string[], args: (string | number)[], deadline: number) {
     const client = await redis();
-    const serverDeadline = await clock.toServer(client, deadline);
+    const serverDeadline = await clock.toServer(deadline);
     const result = await runScript(client, script, keys, [serverDeadline, ...args]);
     if (result === -1) throw lateWrite(what);
+    // Only a write that changed something needs its replicas (0 absent or present, -2/-3 retried).
+    const changed = result !== 0 && result !== -2 && result !== -3;
+    if (replicas > 0 && changed) await waitForReplicas(client, keys[0] as string, replicas, deadline);
     return result;
+  }
+
+  /** The cluster path, decided once the client exists (a passed client may be a Cluster). */
+  let clusterOps: ReturnType<typeof clusterOperations> | undefined;
+  async function onCluster(): Promise<ReturnType<typeof clusterOperations> | undefined> {
+    const client = await redis();
+    if (!client.isCluster) return undefined;
+    clusterOps ??= clusterOperations({
+      key,
+      userKey,
+      write,
+      run: async (script, keys, args) => runScript(await redis(), script, keys, args),
+      hashFields,
+      fromHash,
+      convert,
+    });
+    return clusterOps;
   }
 
   async function read(id: string): Promise<StoredSession | undefined> {
@@ -162,12 +218,16 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     prefix,
     async get(id) {
       assertStoreId(id);
-      return read(id);
+      const record = await read(id);
+      clusterOps?.seen(id, record);
+      return record;
     },
     async create(record, ttlSeconds, options) {
       const { id } = record;
       assertStoreId(id);
       const user = assertStoreUser(record.user);
+      const cluster = await onCluster();
+      if (cluster) return cluster.create(record, ttlSeconds, options.deadline);
       const fields = hashFields(toFields(record.data));
       const ttl = wholeSeconds(ttlSeconds) ?? 0;
       const keys = user === undefined ? [key(id)] : [key(id), userKey(user)];
@@ -176,6 +236,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
     async update(id, patch, ttlSeconds, options) {
       assertStoreId(id);
+      const cluster = await onCluster();
+      if (cluster) return cluster.update(id, patch, ttlSeconds, options.deadline);
       const user = patch.user === null || patch.user === undefined ? undefined : assertStoreUser(patch.user);
       const { set, unset } = patchFields(patch);
       const ttl = wholeSeconds(ttlSeconds) ?? 0;
@@ -191,9 +253,13 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
     async delete(id, options) {
       assertStoreId(id);
+      const cluster = await onCluster();
+      if (cluster) return cluster.delete(id, options.deadline);
       return (await write("delete", DELETE_SCRIPT, [key(id)], [id, prefix], options.deadline)) === 1;
     },
     async listByUser(user) {
+      const cluster = await onCluster();
+      if (cluster) return cluster.listByUser(user);
       return (await runScript(await redis(), LIST_SCRIPT, [userKey(user)], [user, prefix])) as string[];
     },
     async close() {
@@ -201,40 +267,4 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       await closeClient(await creating);
     },
   };
-}
-
-/** Hash fields of data fields: `.` before each key keeps them apart from `@c` and `@u`. */
-function hashFields(fields: DataFields): string[] {
-  const flat: string[] = [];
-  for (const [name, text] of fields) flat.push(`.${name}`, text);
-  return flat;
-}
-
-function toHash(record: StoredSession): string[] {
-  const flat = ["@c", String(record.createdAt), ...hashFields(toFields(record.data))];
-  if (record.user !== undefined && record.user !== "") flat.push("@u", record.user);
-  return flat;
-}
-
-/** A record from HGETALL's flat list; undefined when it is not one of ours. */
-function fromHash(id: string, flat: readonly string[]): StoredSession | undefined {
-  const fields: [string, string][] = [];
-  let createdAt: number | undefined;
-  let user: string | undefined;
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const name = flat[i] as string;
-    const value = flat[i + 1] as string;
-    if (name.startsWith(".")) fields.push([name.slice(1), value]);
-    else if (name === "@c") createdAt = Number(value);
-    else if (name === "@u") user = value;
-  }
-  if (createdAt === undefined || !Number.isFinite(createdAt)) return undefined;
-  let data: Record<string, unknown>;
-  try {
-    data = fromFields(fields);
-  } catch {
-    // A corrupt field counts as a missing record: the session is dropped (fail closed), not trusted.
-    return undefined;
-  }
-  return user === undefined ? { id, createdAt, data } : { id, createdAt, data, user };
 }

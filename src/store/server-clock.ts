@@ -1,5 +1,3 @@
-import type { RedisClientLike } from "./redis-client.ts";
-
 /** How long a measured clock offset is trusted before it is measured again (in the background). */
 const REFRESH_MS = 30_000;
 /** A measurement whose round trip took longer than this says more about a stall than about the clock. */
@@ -8,15 +6,17 @@ const USEFUL_RTT_MS = 250;
 const SAFETY_MS = 5;
 
 /**
- * The Redis server's clock as seen from this process, so that a write's
- * deadline can be checked by the server itself (which knows when a script
- * really runs) in the server's own time. The server's time is measured with
- * `TIME` on first use and again every 30 s in the background, and carried
- * forward between measurements on the monotonic clock, so a step of this
- * machine's wall clock cannot shift it. Each deadline is moved earlier by the
- * round trip of the measurement: the estimate always errs towards refusing.
+ * A store server's clock as seen from this process, so that a write's
+ * deadline can be checked by the server itself (which knows when a write
+ * really happens) in the server's own time. `readServerTime` asks the server
+ * for its time in ms (Redis: `TIME`; PostgreSQL: `clock_timestamp()`); it is
+ * called on first use and again every 30 s in the background, and the time
+ * is carried forward between measurements on the monotonic clock, so a step
+ * of this machine's wall clock cannot shift it. Each deadline is moved earlier
+ * by the round trip of the measurement: the estimate always errs towards refusing.
  */
 export class ServerClock {
+  readonly #readServerTime: () => Promise<number>;
   /** Server time (ms) at the midpoint of the last useful measurement… */
   #serverAt: number | undefined;
   /** …and `performance.now()` at that midpoint. */
@@ -24,24 +24,29 @@ export class ServerClock {
   #rtt = 0;
   #measuring: Promise<void> | undefined;
 
+  constructor(readServerTime: () => Promise<number>) {
+    this.#readServerTime = readServerTime;
+  }
+
   /** `deadline` (ms since the epoch, this process's wall clock) in the server's clock, minus the margin. */
-  async toServer(client: RedisClientLike, deadline: number): Promise<number> {
+  async toServer(deadline: number): Promise<number> {
     const remaining = deadline - Date.now();
-    if (this.#serverAt === undefined) await this.#measure(client);
-    else if (performance.now() - this.#monoAt > REFRESH_MS) this.#measure(client).catch(() => {});
+    if (this.#serverAt === undefined) await this.#measure();
+    else if (performance.now() - this.#monoAt > REFRESH_MS) this.#measure().catch(() => {});
     const serverNow = (this.#serverAt ?? Date.now()) + (performance.now() - this.#monoAt);
     return Math.floor(serverNow + remaining - this.#rtt - SAFETY_MS);
   }
 
-  #measure(client: RedisClientLike): Promise<void> {
+  #measure(): Promise<void> {
     this.#measuring ??= (async () => {
       try {
         const sent = performance.now();
-        const reply = (await client.call("TIME")) as [string, string];
+        const serverAt = await this.#readServerTime();
         const received = performance.now();
         const rtt = received - sent;
         if (this.#serverAt !== undefined && rtt > USEFUL_RTT_MS) return;
-        this.#serverAt = Number(reply[0]) * 1000 + Number(reply[1]) / 1000;
+        if (!Number.isFinite(serverAt)) throw new Error(`the store server answered a time that is not a number`);
+        this.#serverAt = serverAt;
         this.#monoAt = (sent + received) / 2;
         this.#rtt = rtt;
       } finally {
