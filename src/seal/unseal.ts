@@ -250,6 +250,7 @@ function parseOrThrow(text: string): unknown {
   try {
     return parseSafe(text);
   } catch (error) {
+    if (error instanceof SessionError) throw error;
     throw new SessionError("ERR_SEAL_PAYLOAD", "the seal's payload is not JSON", { cause: error });
   }
 }
