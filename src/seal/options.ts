@@ -129,6 +129,15 @@ export const ALGORITHMS = {
   sha256: { keyBytes: 32, ivBytes: 0 },
 } as const;
 
+/**
+ * Longest ttl, about 31,700 years: the expiration field holds at most 16 digits,
+ * and now + offset + ttl stays below 1e16 ms, so every seal is readable by its
+ * own `unseal`.
+ */
+const MAX_TTL_MS = 1e15;
+/** Largest clock offset, about 31 years either way: enough for any test clock, keeps "now" positive. */
+const MAX_CLOCK_OFFSET_MS = 1e12;
+
 const resolvedCache = new WeakMap<SealOptions, ResolvedSealOptions>();
 
 /** Deep-merges `options` over the defaults and validates the result. */
@@ -178,7 +187,10 @@ function validate(o: ResolvedSealOptions): void {
   for (const key of ["ttl", "timestampSkewSec", "localtimeOffsetMsec", "saltReuseMs"] as const) {
     if (!Number.isFinite(o[key])) configError(`seal option ${key} must be a finite number`);
   }
-  if (o.ttl < 0) configError("seal ttl must not be negative");
+  if (o.ttl < 0 || o.ttl > MAX_TTL_MS) configError(`seal ttl must be between 0 and ${MAX_TTL_MS} ms`);
+  if (Math.abs(o.localtimeOffsetMsec) > MAX_CLOCK_OFFSET_MS) {
+    configError(`seal localtimeOffsetMsec must be within ±${MAX_CLOCK_OFFSET_MS} ms`);
+  }
 }
 
 function pickDefined<T extends object>(value: T): Partial<T> {

@@ -14,7 +14,7 @@ import {
   toPasswordSet,
 } from "./password.ts";
 import { backendFor } from "./platform.ts";
-import { MAC_PREFIX, type SealCallOptions } from "./seal.ts";
+import { EXPIRATION_FIELD, MAC_PREFIX, type SealCallOptions } from "./seal.ts";
 
 /**
  * Options of {@link unseal}: the seal options the token was made with, plus
@@ -48,7 +48,7 @@ export interface UnsealResult {
 }
 
 export const DEFAULT_MAX_TOKEN_LENGTH = 1024 * 1024;
-const FIELD = { id: /^\w*$/, expiration: /^\d{0,16}$/ } as const;
+const FIELD = { id: /^\w*$/, expiration: EXPIRATION_FIELD } as const;
 const HMAC_LENGTH = 43;
 const MAX_SALT_LENGTH = 1024;
 const VERIFIED_CACHE_SIZE = 1000;

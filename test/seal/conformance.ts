@@ -105,6 +105,7 @@ export const cases: ConformanceCase[] = [
         { saltBits: 0 },
         { ttl: -1 },
         { ttl: Number.NaN },
+        { ttl: 1e16 },
         { encryption: { algorithm: "des" as "aes-256-cbc" } },
       ];
       for (const options of bad) await assertCode(seal({ v: 1 }, PASSWORD, { ...o, ...options }), "ERR_CONFIG");
