@@ -22,7 +22,7 @@ describe("vinxi's session examples", () => {
     const seed = toWebHandler(async (event) => {
       const session = await useSession(event, { password: process.env.SESSION_SECRET } as SessionConfig);
       await session.update({ user: "vinxi", role: "admin" });
-      seededId = session.id;
+      seededId = session.id ?? "";
     });
     jar.store(await seed(new Request("http://localhost/")));
   });
