@@ -135,6 +135,10 @@ export const ALGORITHMS = {
  * own `unseal`.
  */
 const MAX_TTL_MS = 1e15;
+/** PBKDF2's iteration count is a signed 32-bit integer in Node and WebCrypto. */
+const MAX_ITERATIONS = 2 ** 31 - 1;
+/** 4096 bits are 1,024 hex characters, the longest salt `unseal` reads. */
+const MAX_SALT_BITS = 4096;
 /** Largest clock offset, about 31 years either way: enough for any test clock, keeps "now" positive. */
 const MAX_CLOCK_OFFSET_MS = 1e12;
 
@@ -176,10 +180,10 @@ function validate(o: ResolvedSealOptions): void {
   }
   if (o.integrity.algorithm !== "sha256") configError(`unknown integrity algorithm "${String(o.integrity.algorithm)}"`);
   for (const half of [o.encryption, o.integrity]) {
-    if (!Number.isSafeInteger(half.iterations) || half.iterations < 1)
-      configError("seal iterations must be a positive integer");
-    if (!Number.isSafeInteger(half.saltBits) || half.saltBits < 1)
-      configError("seal saltBits must be a positive integer");
+    if (!Number.isSafeInteger(half.iterations) || half.iterations < 1 || half.iterations > MAX_ITERATIONS)
+      configError(`seal iterations must be an integer from 1 to ${MAX_ITERATIONS}`);
+    if (!Number.isSafeInteger(half.saltBits) || half.saltBits < 1 || half.saltBits > MAX_SALT_BITS)
+      configError(`seal saltBits must be an integer from 1 to ${MAX_SALT_BITS}`);
     if (!Number.isSafeInteger(half.minPasswordlength) || half.minPasswordlength < 0) {
       configError("seal minPasswordlength must be a non-negative integer");
     }
@@ -187,6 +191,8 @@ function validate(o: ResolvedSealOptions): void {
   for (const key of ["ttl", "timestampSkewSec", "localtimeOffsetMsec", "saltReuseMs"] as const) {
     if (!Number.isFinite(o[key])) configError(`seal option ${key} must be a finite number`);
   }
+  if (o.timestampSkewSec < 0) configError("seal timestampSkewSec must not be negative");
+  if (o.saltReuseMs < 0) configError("seal saltReuseMs must not be negative (0 turns salt reuse off)");
   if (o.ttl < 0 || o.ttl > MAX_TTL_MS) configError(`seal ttl must be between 0 and ${MAX_TTL_MS} ms`);
   if (Math.abs(o.localtimeOffsetMsec) > MAX_CLOCK_OFFSET_MS) {
     configError(`seal localtimeOffsetMsec must be within ±${MAX_CLOCK_OFFSET_MS} ms`);

@@ -48,3 +48,26 @@ describe("ttl and clock offset ranges", () => {
     expect(await codeOf(sealWith(backend, { v: 1 }, PW, options))).toBe("ERR_CONFIG");
   });
 });
+
+describe("other numeric seal options", () => {
+  it("saltBits from 1 to 4096: the largest still opens, past it ERR_CONFIG, never a raw RangeError", async () => {
+    const token = await seal({ v: 1 }, PW, { ...FAST, saltBits: 4096 });
+    expect(token.split("*")[2]).toHaveLength(1024);
+    expect(await unseal(token, PW, FAST)).toEqual({ v: 1 });
+    for (const saltBits of [999_999_999_999_999, 4097, 0, 1.5]) {
+      expect(await codeOf(seal({ v: 1 }, PW, { ...FAST, saltBits }))).toBe("ERR_CONFIG");
+    }
+  });
+
+  it("iterations, timestampSkewSec and saltReuseMs out of range are ERR_CONFIG", async () => {
+    for (const options of [
+      { iterations: 2 ** 31 },
+      { integrity: { iterations: 2 ** 40 } },
+      { timestampSkewSec: -1 },
+      { saltReuseMs: -1 },
+    ] satisfies SealOptions[]) {
+      expect(await codeOf(seal({ v: 1 }, PW, options))).toBe("ERR_CONFIG");
+      expect(await codeOf(unseal("Fe26.2**", PW, options))).toBe("ERR_CONFIG");
+    }
+  });
+});
