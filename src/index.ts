@@ -12,7 +12,7 @@ export { createEvent } from "./event/node-event.ts";
 export type { AnyEvent, EventResponse, H3EventV1Like, HTTPEvent, WebEventLike } from "./event/types.ts";
 export { toWebHandler, type WebHandler } from "./event/web-adapter.ts";
 // Sealing
-export type { PasswordInput, SealOptions } from "./seal/index.ts";
+export type { DerivationBudget, PasswordInput, SealOptions } from "./seal/index.ts";
 // Sessions
 export {
   clearSession,

@@ -1,4 +1,5 @@
 import { configError } from "../errors.ts";
+import { type DerivationBudget, defaultBudget } from "./budget.ts";
 
 /**
  * Encryption algorithms of the iron format. `aes-256-cbc` is the default;
@@ -50,6 +51,8 @@ export interface ResolvedSealOptions {
    * for every seal, as iron does.
    */
   saltReuseMs: number;
+  /** PBKDF2 work allowed for tokens whose salts this library did not tag (see {@link DerivationBudget}). */
+  derivationBudget: DerivationBudget;
 }
 
 /**
@@ -73,6 +76,8 @@ export interface SealOptions {
   timestampSkewSec?: number;
   localtimeOffsetMsec?: number;
   saltReuseMs?: number;
+  /** Either limit of the untagged-token budget; the other keeps its default (from the core count). */
+  derivationBudget?: Partial<DerivationBudget>;
   iterations?: number;
   saltBits?: number;
   minPasswordlength?: number;
@@ -120,6 +125,7 @@ export const DEFAULT_SEAL_OPTIONS: Readonly<ResolvedSealOptions> = Object.freeze
   timestampSkewSec: 60,
   localtimeOffsetMsec: 0,
   saltReuseMs: DEFAULT_SALT_REUSE_MS,
+  derivationBudget: Object.freeze(defaultBudget()),
 }) as Readonly<ResolvedSealOptions>;
 
 /** Key and IV sizes per algorithm, in bytes. */
@@ -168,6 +174,7 @@ export function resolveSealOptions(options: SealOptions | undefined): ResolvedSe
       ...pickDefined({ ...options.encryption }),
     },
     integrity: { ...DEFAULT_SEAL_OPTIONS.integrity, ...shared, ...pickDefined({ ...options.integrity }) },
+    derivationBudget: { ...DEFAULT_SEAL_OPTIONS.derivationBudget, ...pickDefined({ ...options.derivationBudget }) },
   };
   validate(resolved);
   resolvedCache.set(options, resolved);
@@ -190,6 +197,11 @@ function validate(o: ResolvedSealOptions): void {
   }
   for (const key of ["ttl", "timestampSkewSec", "localtimeOffsetMsec", "saltReuseMs"] as const) {
     if (!Number.isFinite(o[key])) configError(`seal option ${key} must be a finite number`);
+  }
+  for (const key of ["maxInFlight", "maxPerSecond"] as const) {
+    const value = o.derivationBudget[key];
+    // Infinity turns a limit off.
+    if (typeof value !== "number" || !(value >= 1)) configError(`seal derivationBudget.${key} must be a number ≥ 1`);
   }
   if (o.timestampSkewSec < 0) configError("seal timestampSkewSec must not be negative");
   if (o.saltReuseMs < 0) configError("seal saltReuseMs must not be negative (0 turns salt reuse off)");

@@ -1,8 +1,9 @@
 import { SessionError } from "../errors.ts";
 import type { CryptoBackend, MaybePromise } from "./backend.ts";
+import { limiterFor } from "./budget.ts";
 import { constantTimeEqual, fromBase64url, fromUtf8, isBase64url, isHex } from "./encoding.ts";
 import { cloneJson, parseSafe } from "./json.ts";
-import { keyFor } from "./keys.ts";
+import { hasKey, keyFor } from "./keys.ts";
 import { LruCache } from "./lru.ts";
 import { ALGORITHMS, type ResolvedSealOptions, resolveSealOptions } from "./options.ts";
 import {
@@ -15,6 +16,7 @@ import {
 } from "./password.ts";
 import { backendFor } from "./platform.ts";
 import { EXPIRATION_FIELD, MAC_PREFIX, type SealCallOptions } from "./seal.ts";
+import { claimsTag, hasValidTags } from "./tags.ts";
 
 /**
  * Options of {@link unseal}: the seal options the token was made with, plus
@@ -154,10 +156,32 @@ async function verify(
     throw new SessionError("ERR_SEAL_PASSWORD_ID", "no configured password matches the seal's password id");
   }
   const base = token.slice(0, token.length - macSalt.length - mac.length - 2);
-  for (const iterations of fallback ? [options.integrity.iterations, 1] : [options.integrity.iterations]) {
-    for (const candidate of candidates) {
-      const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options);
-      const digest = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
+  const configured = options.integrity.iterations;
+  let owners = candidates;
+  let order = fallback ? [configured, 1] : [configured];
+  if (claimsTag(encSalt, macSalt)) {
+    // Claims to be ours: one HMAC per candidate decides, before any derivation.
+    owners = await withValidTags(backend, candidates, encSalt, macSalt);
+    if (owners.length === 0) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
+  } else if (fallback) {
+    // Not ours (h3, vinxi, iron-session, an older version, or forged): the cheap 1-iteration keys first.
+    order = [1, configured];
+  }
+  const untagged = owners === candidates;
+  for (const iterations of order) {
+    for (const candidate of owners) {
+      // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
+      const release =
+        untagged && iterations > 1 && !hasKey(backend, candidate.integrity, macSalt, iterations, "sha256")
+          ? limiterFor(options.derivationBudget).acquire()
+          : undefined;
+      let digest: string | undefined;
+      try {
+        const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options);
+        digest = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
+      } finally {
+        release?.();
+      }
       if (digest === undefined || !constantTimeEqual(digest, mac)) continue;
       const legacy = iterations !== options.integrity.iterations;
       const encIterations = legacy ? 1 : options.encryption.iterations;
@@ -172,6 +196,21 @@ async function verify(
     }
   }
   throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
+}
+
+/** The candidates whose tag key made these salts, in order. */
+async function withValidTags(
+  backend: CryptoBackend,
+  candidates: readonly NormalizedPassword[],
+  encSalt: string,
+  macSalt: string,
+): Promise<readonly NormalizedPassword[]> {
+  const owners: NormalizedPassword[] = [];
+  for (const candidate of candidates) {
+    const pending = hasValidTags(backend, candidate, encSalt, macSalt);
+    if (pending instanceof Promise ? await pending : pending) owners.push(candidate);
+  }
+  return owners;
 }
 
 function checkShape(
