@@ -55,6 +55,20 @@ describe("tagged salts", () => {
     }
   });
 
+  it("tags agree across backends: a WebCrypto seal's tags pass on node:crypto and back", async () => {
+    const viaWeb = await seal({ from: "web" }, PASSWORD, { crypto: globalThis.crypto, saltReuseMs: 0 });
+    const viaNode = await seal({ from: "node" }, PASSWORD, { saltReuseMs: 0 });
+    const { backend, calls } = countingBackend();
+    expect((await unsealDetailed(backend, viaWeb, PASSWORD, resolveSealOptions({}))).value).toEqual({ from: "web" });
+    // Tags passed: only the two keys of this seal were derived, no 1-iteration try.
+    expect(calls).toMatchObject({ pbkdf2: 2, pbkdf2Sync: 0 });
+    expect(await unseal(viaNode, PASSWORD, { crypto: globalThis.crypto })).toEqual({ from: "node" });
+    const forged = withSalts(viaNode, salts(viaNode).enc, flip(salts(viaNode).mac, salts(viaNode).mac.length - 1));
+    await expect(unseal(forged, PASSWORD, { crypto: globalThis.crypto })).rejects.toMatchObject({
+      code: "ERR_SEAL_MAC",
+    });
+  });
+
   it("a claim with a wrong tag is refused for one HMAC, before any derivation", async () => {
     const options = resolveSealOptions({});
     const token = await sealWith(countingBackend().backend, { a: 1 }, PASSWORD, options);
