@@ -3,7 +3,7 @@ import { hex } from "./encoding.ts";
 import { LruCache } from "./lru.ts";
 import type { ResolvedSealOptions } from "./options.ts";
 import type { NormalizedPassword, Secret } from "./password.ts";
-import { taggedSalts } from "./tags.ts";
+import { saltLength, taggedSalts } from "./tags.ts";
 
 /** Salts remembered per secret; 1024 cover many salt windows of many processes. */
 const KEY_CACHE_SIZE = 1024;
@@ -175,11 +175,6 @@ function importedKey(backend: CryptoBackend, raw: Uint8Array, use: KeyUse): Mayb
 
 function randomSalt(backend: CryptoBackend, bits: number): string {
   return hex(backend.randomBytes(Math.ceil(bits / 8)));
-}
-
-/** Hex characters of a salt of `bits` bits, as iron writes it. */
-function saltLength(bits: number): number {
-  return Math.ceil(bits / 8) * 2;
 }
 
 function optionsId(o: ResolvedSealOptions): string {

@@ -26,6 +26,22 @@ export function tagLength(saltHexLength: number): number {
   return Math.min(Math.floor(saltHexLength / 2), MAX_TAG_HEX);
 }
 
+/** Hex characters of a salt of `bits` bits, as iron writes it. */
+export function saltLength(bits: number): number {
+  return Math.ceil(bits / 8) * 2;
+}
+
+/** True when a seal made now with this password and these salt sizes would carry tags. */
+export function wouldTag(password: NormalizedPassword, encryptionBits: number, integrityBits: number): boolean {
+  const length = saltLength(integrityBits);
+  return (
+    typeof password.encryption === "string" &&
+    typeof password.integrity === "string" &&
+    saltLength(encryptionBits) === length &&
+    tagLength(length) > 0
+  );
+}
+
 /** True when two salts claim to be ours: same length, long enough, and the same nonce before the tag. */
 export function claimsTag(encryptionSalt: string, integritySalt: string): boolean {
   const length = integritySalt.length;

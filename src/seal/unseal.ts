@@ -16,7 +16,7 @@ import {
 } from "./password.ts";
 import { backendFor } from "./platform.ts";
 import { EXPIRATION_FIELD, MAC_PREFIX, type SealCallOptions } from "./seal.ts";
-import { claimsTag, hasValidTags } from "./tags.ts";
+import { claimsTag, hasValidTags, wouldTag } from "./tags.ts";
 
 /**
  * Options of {@link unseal}: the seal options the token was made with, plus
@@ -47,6 +47,12 @@ export interface UnsealResult {
   readonly legacy: boolean;
   /** True when the token was opened by a password other than the one that seals now. */
   readonly rotated: boolean;
+  /**
+   * True when its salts carry no tag of this library (h3, iron-session, an older
+   * version) though a seal made now would: reseal it, and its next visit costs
+   * no derivation budget.
+   */
+  readonly untagged: boolean;
 }
 
 export const DEFAULT_MAX_TOKEN_LENGTH = 1024 * 1024;
@@ -80,6 +86,7 @@ interface Verified {
   readonly expiration: number | undefined;
   readonly legacy: boolean;
   readonly rotated: boolean;
+  readonly untagged: boolean;
 }
 
 /** A cache entry, keyed by the token's MAC (hashing 43 characters, not the whole token); the token must match. */
@@ -116,9 +123,9 @@ export function unsealDetailed(
     // Verified once through the 1-iteration fallback: not acceptable to a caller that turned it off.
     if (hit.verified.legacy && !fallback) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
     checkExpiration(hit.verified.expiration, now, options);
-    const { passwordId, expiration, legacy, rotated } = hit.verified;
+    const { passwordId, expiration, legacy, rotated, untagged } = hit.verified;
     // Copying parsed JSON is several times cheaper than parsing it again.
-    return { value: cloneJson(hit.verified.value), passwordId, expiration, legacy, rotated };
+    return { value: cloneJson(hit.verified.value), passwordId, expiration, legacy, rotated, untagged };
   }
   return verify(backend, token, set, options, cache, key, fallback, now);
 }
@@ -159,7 +166,8 @@ async function verify(
   const configured = options.integrity.iterations;
   let owners = candidates;
   let order = fallback ? [configured, 1] : [configured];
-  if (claimsTag(encSalt, macSalt)) {
+  const tagged = claimsTag(encSalt, macSalt);
+  if (tagged) {
     // Claims to be ours: one HMAC per candidate decides, before any derivation.
     owners = await withValidTags(backend, candidates, encSalt, macSalt);
     if (owners.length === 0) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
@@ -167,12 +175,11 @@ async function verify(
     // Not ours (h3, vinxi, iron-session, an older version, or forged): the cheap 1-iteration keys first.
     order = [1, configured];
   }
-  const untagged = owners === candidates;
   for (const iterations of order) {
     for (const candidate of owners) {
       // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
       const release =
-        untagged && iterations > 1 && !hasKey(backend, candidate.integrity, macSalt, iterations, "sha256")
+        !tagged && iterations > 1 && !hasKey(backend, candidate.integrity, macSalt, iterations, "sha256")
           ? limiterFor(options.derivationBudget).acquire()
           : undefined;
       let digest: string | undefined;
@@ -188,7 +195,13 @@ async function verify(
       const pendingText = decrypt(backend, candidate, encSalt, encIterations, ivText, cipherText, options);
       const text = pendingText instanceof Promise ? await pendingText : pendingText;
       const value = parseOrThrow(text);
-      const found = { passwordId: candidate.id, expiration, legacy, rotated: candidate !== set.primary };
+      const found = {
+        passwordId: candidate.id,
+        expiration,
+        legacy,
+        rotated: candidate !== set.primary,
+        untagged: !tagged && wouldTag(set.primary, options.encryption.saltBits, options.integrity.saltBits),
+      };
       // The cache keeps its own copy: the caller may change `value`.
       if (token.length <= VERIFIED_MAX_TOKEN)
         cache.set(key, { token, verified: { ...found, value: cloneJson(value) } });

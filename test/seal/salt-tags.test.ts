@@ -130,4 +130,29 @@ describe("tagged salts", () => {
     // And it is still refused when the fallback is off.
     await expect(unseal(token, PASSWORD, { legacyFallback: false })).rejects.toMatchObject({ code: "ERR_SEAL_MAC" });
   });
+
+  it("flags an untagged token for a reseal only when a seal made now would carry tags", async () => {
+    const options = resolveSealOptions({ iterations: 1 });
+    const { backend } = countingBackend();
+    const open = async (token: string, password: Parameters<typeof unseal>[1] = PASSWORD, o = options) =>
+      (await unsealDetailed(backend, token, password, o)).untagged;
+    expect(await open(await hapi.seal({ v: 1 }, PASSWORD, ironOptions(1)))).toBe(true);
+    expect(await open(await seal({ v: 1 }, PASSWORD, { iterations: 1 }))).toBe(false);
+    // Salts too short to tag, or raw key bytes (no salts): resealing would not tag them, so no flag.
+    const short = resolveSealOptions({ iterations: 1, saltBits: 32 });
+    expect(
+      await open(
+        await hapi.seal({ v: 1 }, PASSWORD, {
+          ...ironOptions(1),
+          encryption: { ...ironOptions(1).encryption, saltBits: 32 },
+          integrity: { ...ironOptions(1).integrity, saltBits: 32 },
+        }),
+        PASSWORD,
+        short,
+      ),
+    ).toBe(false);
+    expect(await open(await seal({ v: 1 }, PASSWORD, { iterations: 1, saltBits: 32 }), PASSWORD, short)).toBe(false);
+    const key = new Uint8Array(32).fill(7);
+    expect(await open(await seal({ v: 1 }, key, { iterations: 1 }), key)).toBe(false);
+  });
 });
