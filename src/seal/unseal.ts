@@ -169,6 +169,10 @@ async function verify(
   const tagged = claimsTag(encSalt, macSalt);
   if (tagged) {
     // Claims to be ours: one HMAC per candidate decides, before any derivation.
+    for (const candidate of candidates) {
+      // As the MAC check would: a too-short password is a configuration error, whatever the token.
+      assertPasswordLength(candidate, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
+    }
     owners = await withValidTags(backend, candidates, encSalt, macSalt);
     if (owners.length === 0) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
   } else if (fallback) {

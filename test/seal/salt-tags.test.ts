@@ -92,6 +92,11 @@ describe("tagged salts", () => {
     }
   });
 
+  it("a too-short password is ERR_CONFIG for a tagged token too, as for any other", async () => {
+    const token = await seal({ a: 1 }, PASSWORD, { iterations: 1 });
+    await expect(unseal(token, "short-password", { iterations: 1 })).rejects.toMatchObject({ code: "ERR_CONFIG" });
+  });
+
   it("another password's tags do not pass: refused without derivation", async () => {
     const options = resolveSealOptions({});
     const token = await sealWith(countingBackend().backend, { a: 1 }, OTHER, options);
