@@ -23,6 +23,12 @@ export type SessionErrorCode =
   | "ERR_SEAL_PASSWORD_ID"
   /** The MAC was valid but the payload could not be decrypted or parsed. */
   | "ERR_SEAL_PAYLOAD"
+  /**
+   * The token's salts were not made by this library and verifying it would
+   * exceed the derivation budget (a forged-cookie flood): answered as a fresh
+   * session, never a 5xx.
+   */
+  | "ERR_SEAL_BUSY"
   /** The value cannot be sealed: it does not survive a JSON round trip. */
   | "ERR_SEAL_VALUE"
   /** The session is older than `maxAge` or idle for longer than `idleTimeout`. */

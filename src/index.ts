@@ -19,7 +19,7 @@ export type {
 } from "./event/types.ts";
 export { toWebHandler, type WebHandler } from "./event/web-adapter.ts";
 // Sealing
-export type { PasswordInput, SealOptions } from "./seal/index.ts";
+export type { DerivationBudget, PasswordInput, SealOptions } from "./seal/index.ts";
 // Sessions
 export {
   clearSession,

@@ -15,6 +15,8 @@ export const ERROR_MEANINGS: Readonly<Record<SessionErrorCode, string>> = {
   ERR_SEAL_PASSWORD_ID:
     "the token names a password id that none of the given passwords has (rotated out, or the wrong secret)",
   ERR_SEAL_PAYLOAD: "the token is authentic, but its content could not be decrypted or is not JSON",
+  ERR_SEAL_BUSY:
+    "the token was not sealed by this library and the server had no derivation budget left to check it (a flood of forged cookies)",
   ERR_SEAL_VALUE: "the value cannot be sealed: it does not survive a JSON round trip",
   ERR_SESSION_EXPIRED: "the session is older than --max-age, or was idle for longer than --idle-timeout",
   ERR_SESSION_PURPOSE: "the token was sealed for a session of another name than --name",

@@ -20,7 +20,7 @@ export interface CookieOptions {
   secure?: boolean | "auto";
   /** Default `"lax"`. `"none"` requires `secure`; `true` means `"strict"`, `false` omits the attribute. */
   sameSite?: "lax" | "strict" | "none" | boolean;
-  /** Cookie lifetime in seconds, overriding the one derived from the session's lifetimes. */
+  /** Cookie lifetime in whole seconds, 1 to 400 days (the browsers' cap), overriding the one derived from the session's lifetimes. */
   maxAge?: number;
   /** Fixed expiry date, overriding the one derived from the session's lifetimes. */
   expires?: Date;
@@ -66,6 +66,8 @@ export const DEFAULT_MAX_CHUNKS = 4;
 export const DEFAULT_MAX_TOTAL_LENGTH = 14 * 1024;
 /** h3 refuses more chunks than this; so do we, when reading. */
 export const MAX_READABLE_CHUNKS = 100;
+/** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis). */
+export const MAX_COOKIE_AGE_SEC = 400 * 24 * 3600;
 /** What browsers guarantee for one cookie: name, value and attributes together. */
 export const MAX_COOKIE_BYTES = 4096;
 
@@ -100,8 +102,10 @@ export function resolveCookieOptions(options: CookieOptions | undefined): Resolv
   const secure = o.secure ?? true;
   if (sameSite === "none" && secure === false)
     configError('cookie sameSite "none" requires secure: browsers drop it otherwise');
-  if (o.maxAge !== undefined && !Number.isFinite(o.maxAge))
-    configError("cookie maxAge must be a finite number of seconds");
+  if (o.maxAge !== undefined && !(Number.isInteger(o.maxAge) && o.maxAge >= 1 && o.maxAge <= MAX_COOKIE_AGE_SEC)) {
+    // Max-Age is whole seconds; 0 deletes the cookie at once, and browsers cap it at 400 days.
+    configError(`cookie maxAge must be a whole number of seconds from 1 to ${MAX_COOKIE_AGE_SEC} (400 days)`);
+  }
   if (o.expires !== undefined && !(o.expires instanceof Date && Number.isFinite(o.expires.getTime()))) {
     configError("cookie expires must be a valid Date");
   }
@@ -124,7 +128,6 @@ export function resolveCookieOptions(options: CookieOptions | undefined): Resolv
   if (o.secure !== undefined && typeof o.secure !== "boolean" && o.secure !== "auto") {
     configError('cookie secure must be true, false or "auto"');
   }
-  if (o.maxAge !== undefined && o.maxAge < 0) configError("cookie maxAge must not be negative");
   const maxTotalLength = o.maxTotalLength ?? DEFAULT_MAX_TOTAL_LENGTH;
   if (!Number.isInteger(maxTotalLength) || maxTotalLength < 100)
     configError("cookie maxTotalLength must be an integer ≥ 100");

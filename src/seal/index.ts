@@ -3,6 +3,7 @@
 // Errors
 export { isSessionError, SessionError, type SessionErrorCode } from "../errors.ts";
 // Options and passwords
+export type { DerivationBudget } from "./budget.ts";
 export {
   DEFAULT_ITERATIONS,
   DEFAULT_SALT_REUSE_MS,

@@ -1,6 +1,14 @@
 import { SessionError } from "../errors.ts";
 
 /**
+ * Deepest nesting of arrays and objects a sealed value may have. Far beyond
+ * any session's shape, far below what recursive code (a copy, a schema, a
+ * merge) can walk on the smallest stack of a supported runtime: a 3,000-deep
+ * array overflows a fresh Node process's stack in a plain recursive copy.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/**
  * JSON text of a value that must come back equal after sealing. Functions,
  * symbols, BigInts, non-finite numbers and cycles are refused instead of being
  * silently dropped or turned into `null`.
@@ -44,6 +52,7 @@ function assertLossless(value: unknown, key: string, ancestors: object[], fromTo
       if (ancestors.includes(value)) {
         throw new SessionError("ERR_SEAL_VALUE", "value cannot be sealed: it contains a cycle");
       }
+      if (ancestors.length >= MAX_JSON_DEPTH) throw tooDeep();
       ancestors.push(value);
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) assertLossless(value[i], String(i), ancestors);
@@ -64,6 +73,8 @@ function assertLossless(value: unknown, key: string, ancestors: object[], fromTo
  * keys so that merging the result into another object cannot touch a prototype.
  */
 export function parseSafe(text: string): unknown {
+  // Each level costs two characters: short texts cannot be too deep.
+  if (text.length > 2 * MAX_JSON_DEPTH && nestingDepth(text) > MAX_JSON_DEPTH) throw tooDeep();
   // Fast path: no key can spell a dangerous name without one of these substrings.
   if (!text.includes("proto") && !text.includes("constructor") && !text.includes("\\u")) return JSON.parse(text);
   return JSON.parse(text, dropDangerousKeys);
@@ -88,6 +99,29 @@ export function isDangerousKey(key: string): boolean {
 
 function dropDangerousKeys(this: unknown, key: string, value: unknown): unknown {
   return key === "__proto__" || key === "constructor" ? undefined : value;
+}
+
+/** The deepest bracket nesting of JSON text, ignoring brackets inside strings; no recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+function tooDeep(): SessionError {
+  return new SessionError("ERR_SEAL_PAYLOAD", `value is nested more than ${MAX_JSON_DEPTH} levels deep`);
 }
 
 function describe(key: string): string {

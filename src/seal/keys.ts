@@ -3,6 +3,7 @@ import { hex } from "./encoding.ts";
 import { LruCache } from "./lru.ts";
 import type { ResolvedSealOptions } from "./options.ts";
 import type { NormalizedPassword, Secret } from "./password.ts";
+import { saltLength, taggedSalts } from "./tags.ts";
 
 /** Salts remembered per secret; 1024 cover many salt windows of many processes. */
 const KEY_CACHE_SIZE = 1024;
@@ -52,6 +53,13 @@ export function keyFor(
     );
   }
   return key;
+}
+
+/** True when the key for (secret, salt, iterations, use) is cached or being derived: asking costs no derivation. */
+export function hasKey(backend: CryptoBackend, secret: Secret, salt: string, iterations: number, use: KeyUse): boolean {
+  if (secret instanceof Uint8Array) return true;
+  const keys = derived.get(backend)?.get(secret)?.get(salt);
+  return keys?.has(iterations === 1 ? use : `${use}:${iterations}`) ?? false;
 }
 
 /** Salts and keys the sealing side uses until the window closes. */
@@ -108,8 +116,25 @@ function freshKeys(
   options: ResolvedSealOptions,
 ): MaybePromise<SealingKeys> {
   const { encryption, integrity } = options;
-  const encryptionSalt = password.encryption instanceof Uint8Array ? "" : randomSalt(backend, encryption.saltBits);
-  const integritySalt = password.integrity instanceof Uint8Array ? "" : randomSalt(backend, integrity.saltBits);
+  const tagged = taggedSalts(backend, password, saltLength(encryption.saltBits), saltLength(integrity.saltBits));
+  if (tagged instanceof Promise) {
+    return tagged.then((salts) => keysFor(backend, password, options, salts.encryption, salts.integrity));
+  }
+  const encryptionSalt =
+    tagged?.encryption ?? (password.encryption instanceof Uint8Array ? "" : randomSalt(backend, encryption.saltBits));
+  const integritySalt =
+    tagged?.integrity ?? (password.integrity instanceof Uint8Array ? "" : randomSalt(backend, integrity.saltBits));
+  return keysFor(backend, password, options, encryptionSalt, integritySalt);
+}
+
+function keysFor(
+  backend: CryptoBackend,
+  password: NormalizedPassword,
+  options: ResolvedSealOptions,
+  encryptionSalt: string,
+  integritySalt: string,
+): MaybePromise<SealingKeys> {
+  const { encryption, integrity } = options;
   const encryptionKey = keyFor(
     backend,
     password.encryption,

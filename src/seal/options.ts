@@ -1,4 +1,5 @@
 import { configError } from "../errors.ts";
+import { type DerivationBudget, defaultBudget } from "./budget.ts";
 
 /**
  * Encryption algorithms of the iron format. `aes-256-cbc` is the default;
@@ -50,6 +51,8 @@ export interface ResolvedSealOptions {
    * for every seal, as iron does.
    */
   saltReuseMs: number;
+  /** PBKDF2 work allowed for tokens whose salts this library did not tag (see {@link DerivationBudget}). */
+  derivationBudget: DerivationBudget;
 }
 
 /**
@@ -73,6 +76,8 @@ export interface SealOptions {
   timestampSkewSec?: number;
   localtimeOffsetMsec?: number;
   saltReuseMs?: number;
+  /** Either limit of the untagged-token budget; the other keeps its default (from the core count). */
+  derivationBudget?: Partial<DerivationBudget>;
   iterations?: number;
   saltBits?: number;
   minPasswordlength?: number;
@@ -120,6 +125,7 @@ export const DEFAULT_SEAL_OPTIONS: Readonly<ResolvedSealOptions> = Object.freeze
   timestampSkewSec: 60,
   localtimeOffsetMsec: 0,
   saltReuseMs: DEFAULT_SALT_REUSE_MS,
+  derivationBudget: Object.freeze(defaultBudget()),
 }) as Readonly<ResolvedSealOptions>;
 
 /** Key and IV sizes per algorithm, in bytes. */
@@ -128,6 +134,19 @@ export const ALGORITHMS = {
   "aes-128-ctr": { keyBytes: 16, ivBytes: 16 },
   sha256: { keyBytes: 32, ivBytes: 0 },
 } as const;
+
+/**
+ * Longest ttl, about 31,700 years: the expiration field holds at most 16 digits,
+ * and now + offset + ttl stays below 1e16 ms, so every seal is readable by its
+ * own `unseal`.
+ */
+const MAX_TTL_MS = 1e15;
+/** PBKDF2's iteration count is a signed 32-bit integer in Node and WebCrypto. */
+const MAX_ITERATIONS = 2 ** 31 - 1;
+/** 4096 bits are 1,024 hex characters, the longest salt `unseal` reads. */
+const MAX_SALT_BITS = 4096;
+/** Largest clock offset, about 31 years either way: enough for any test clock, keeps "now" positive. */
+const MAX_CLOCK_OFFSET_MS = 1e12;
 
 const resolvedCache = new WeakMap<SealOptions, ResolvedSealOptions>();
 
@@ -155,6 +174,7 @@ export function resolveSealOptions(options: SealOptions | undefined): ResolvedSe
       ...pickDefined({ ...options.encryption }),
     },
     integrity: { ...DEFAULT_SEAL_OPTIONS.integrity, ...shared, ...pickDefined({ ...options.integrity }) },
+    derivationBudget: { ...DEFAULT_SEAL_OPTIONS.derivationBudget, ...pickDefined({ ...options.derivationBudget }) },
   };
   validate(resolved);
   resolvedCache.set(options, resolved);
@@ -167,10 +187,10 @@ function validate(o: ResolvedSealOptions): void {
   }
   if (o.integrity.algorithm !== "sha256") configError(`unknown integrity algorithm "${String(o.integrity.algorithm)}"`);
   for (const half of [o.encryption, o.integrity]) {
-    if (!Number.isSafeInteger(half.iterations) || half.iterations < 1)
-      configError("seal iterations must be a positive integer");
-    if (!Number.isSafeInteger(half.saltBits) || half.saltBits < 1)
-      configError("seal saltBits must be a positive integer");
+    if (!Number.isSafeInteger(half.iterations) || half.iterations < 1 || half.iterations > MAX_ITERATIONS)
+      configError(`seal iterations must be an integer from 1 to ${MAX_ITERATIONS}`);
+    if (!Number.isSafeInteger(half.saltBits) || half.saltBits < 1 || half.saltBits > MAX_SALT_BITS)
+      configError(`seal saltBits must be an integer from 1 to ${MAX_SALT_BITS}`);
     if (!Number.isSafeInteger(half.minPasswordlength) || half.minPasswordlength < 0) {
       configError("seal minPasswordlength must be a non-negative integer");
     }
@@ -178,7 +198,17 @@ function validate(o: ResolvedSealOptions): void {
   for (const key of ["ttl", "timestampSkewSec", "localtimeOffsetMsec", "saltReuseMs"] as const) {
     if (!Number.isFinite(o[key])) configError(`seal option ${key} must be a finite number`);
   }
-  if (o.ttl < 0) configError("seal ttl must not be negative");
+  for (const key of ["maxInFlight", "maxPerSecond"] as const) {
+    const value = o.derivationBudget[key];
+    // Infinity turns a limit off.
+    if (typeof value !== "number" || !(value >= 1)) configError(`seal derivationBudget.${key} must be a number ≥ 1`);
+  }
+  if (o.timestampSkewSec < 0) configError("seal timestampSkewSec must not be negative");
+  if (o.saltReuseMs < 0) configError("seal saltReuseMs must not be negative (0 turns salt reuse off)");
+  if (o.ttl < 0 || o.ttl > MAX_TTL_MS) configError(`seal ttl must be between 0 and ${MAX_TTL_MS} ms`);
+  if (Math.abs(o.localtimeOffsetMsec) > MAX_CLOCK_OFFSET_MS) {
+    configError(`seal localtimeOffsetMsec must be within ±${MAX_CLOCK_OFFSET_MS} ms`);
+  }
 }
 
 function pickDefined<T extends object>(value: T): Partial<T> {

@@ -46,6 +46,9 @@ export type Password = Secret | PasswordWithId | SplitPassword;
  * list for rotation (the first seals, all unseal), or iron's
  * `{ [id]: password }` table (`default` also opens id-less seals). A token
  * that names an unknown id, or no id, is tried with the entries that have none.
+ * An object whose own keys are exactly `secret` or `encryption` + `integrity`
+ * (plus a string `id`) is one password; every other object is a table, read as
+ * `@hapi/iron` reads it, so `{ secret: a, k2: b }` is the ids `secret` and `k2`.
  *
  * @example
  * const password: PasswordInput = [
@@ -115,13 +118,32 @@ function listEntries(input: PasswordInput): Password[] {
   if (Array.isArray(input)) return [...(input as readonly Password[])];
   if (typeof input === "string" || input instanceof Uint8Array) return [input];
   if (!isObject(input)) configError("password must be a string, a Uint8Array, { id, secret } or an array of those");
-  if ("secret" in input || "encryption" in input) return [input as Password];
+  if (isOnePassword(input)) return [input as Password];
   // iron's hash form: { id: password }; own enumerable keys only.
   return Object.keys(input).map((id) => {
     const value = (input as Record<string, Password>)[id] as Password;
     if (typeof value === "string" || value instanceof Uint8Array) return { id, secret: value };
     return { ...value, id };
   });
+}
+
+/**
+ * True when an object is one password rather than iron's `{ [id]: password }`
+ * table: its own keys are exactly `secret` or `encryption` + `integrity`, plus
+ * an optional string `id`, and no secret field holds an object (a table entry
+ * would). Anything else is a table, as iron's `unseal` reads every object, so
+ * ids named `secret`, `encryption`, `integrity` or `id` work beside others.
+ */
+function isOnePassword(input: object): boolean {
+  const keys = Object.keys(input);
+  const record = input as Record<string, unknown>;
+  const hasId = Object.hasOwn(input, "id");
+  if (hasId && typeof record.id !== "string") return false;
+  const fields = keys.length - (hasId ? 1 : 0);
+  const secretLike = (name: string) =>
+    Object.hasOwn(input, name) && !(isObject(record[name]) && !(record[name] instanceof Uint8Array));
+  if (fields === 1) return secretLike("secret");
+  return fields === 2 && secretLike("encryption") && secretLike("integrity");
 }
 
 /** Enforces iron's `minPasswordlength` on a password about to be used. */

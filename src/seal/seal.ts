@@ -15,6 +15,9 @@ import { backendFor } from "./platform.ts";
  */
 export const MAC_PREFIX = "Fe26.2";
 
+/** The expiration field `unseal` accepts: at most 16 digits of milliseconds. */
+export const EXPIRATION_FIELD = /^\d{0,16}$/;
+
 /**
  * Options of {@link seal}: iron's options plus an optional WebCrypto to use.
  *
@@ -62,6 +65,9 @@ export async function sealWith(
   const encrypted = pendingCipher instanceof Promise ? await pendingCipher : pendingCipher;
   // The format holds whole milliseconds; a fractional ttl or offset would make a seal no one can read.
   const expiration = options.ttl ? String(Math.ceil(now + options.ttl)) : "";
+  // Options that reach here unvalidated (the session layer's computed ttl) must not write an unreadable seal.
+  if (!EXPIRATION_FIELD.test(expiration))
+    configError("the seal's expiration is out of range: check ttl and localtimeOffsetMsec");
   const base = `${MAC_PREFIX}*${primary.id}*${keys.encryptionSalt}*${base64url(iv)}*${base64url(encrypted)}*${expiration}`;
   const pendingMac = backend.hmac(keys.integrityKey, base);
   const mac = pendingMac instanceof Promise ? await pendingMac : pendingMac;

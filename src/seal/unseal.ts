@@ -1,8 +1,9 @@
 import { SessionError } from "../errors.ts";
 import type { CryptoBackend, MaybePromise } from "./backend.ts";
+import { limiterFor } from "./budget.ts";
 import { constantTimeEqual, fromBase64url, fromUtf8, isBase64url, isHex } from "./encoding.ts";
 import { cloneJson, parseSafe } from "./json.ts";
-import { keyFor } from "./keys.ts";
+import { hasKey, keyFor } from "./keys.ts";
 import { LruCache } from "./lru.ts";
 import { ALGORITHMS, type ResolvedSealOptions, resolveSealOptions } from "./options.ts";
 import {
@@ -14,7 +15,8 @@ import {
   toPasswordSet,
 } from "./password.ts";
 import { backendFor } from "./platform.ts";
-import { MAC_PREFIX, type SealCallOptions } from "./seal.ts";
+import { EXPIRATION_FIELD, MAC_PREFIX, type SealCallOptions } from "./seal.ts";
+import { claimsTag, hasValidTags, wouldTag } from "./tags.ts";
 
 /**
  * Options of {@link unseal}: the seal options the token was made with, plus
@@ -45,10 +47,16 @@ export interface UnsealResult {
   readonly legacy: boolean;
   /** True when the token was opened by a password other than the one that seals now. */
   readonly rotated: boolean;
+  /**
+   * True when its salts carry no tag of this library (h3, iron-session, an older
+   * version) though a seal made now would: reseal it, and its next visit costs
+   * no derivation budget.
+   */
+  readonly untagged: boolean;
 }
 
 export const DEFAULT_MAX_TOKEN_LENGTH = 1024 * 1024;
-const FIELD = { id: /^\w*$/, expiration: /^\d{0,16}$/ } as const;
+const FIELD = { id: /^\w*$/, expiration: EXPIRATION_FIELD } as const;
 const HMAC_LENGTH = 43;
 const MAX_SALT_LENGTH = 1024;
 const VERIFIED_CACHE_SIZE = 1000;
@@ -78,6 +86,7 @@ interface Verified {
   readonly expiration: number | undefined;
   readonly legacy: boolean;
   readonly rotated: boolean;
+  readonly untagged: boolean;
 }
 
 /** A cache entry, keyed by the token's MAC (hashing 43 characters, not the whole token); the token must match. */
@@ -114,9 +123,9 @@ export function unsealDetailed(
     // Verified once through the 1-iteration fallback: not acceptable to a caller that turned it off.
     if (hit.verified.legacy && !fallback) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
     checkExpiration(hit.verified.expiration, now, options);
-    const { passwordId, expiration, legacy, rotated } = hit.verified;
+    const { passwordId, expiration, legacy, rotated, untagged } = hit.verified;
     // Copying parsed JSON is several times cheaper than parsing it again.
-    return { value: cloneJson(hit.verified.value), passwordId, expiration, legacy, rotated };
+    return { value: cloneJson(hit.verified.value), passwordId, expiration, legacy, rotated, untagged };
   }
   return verify(backend, token, set, options, cache, key, fallback, now);
 }
@@ -154,17 +163,49 @@ async function verify(
     throw new SessionError("ERR_SEAL_PASSWORD_ID", "no configured password matches the seal's password id");
   }
   const base = token.slice(0, token.length - macSalt.length - mac.length - 2);
-  for (const iterations of fallback ? [options.integrity.iterations, 1] : [options.integrity.iterations]) {
+  const configured = options.integrity.iterations;
+  let owners = candidates;
+  let order = fallback ? [configured, 1] : [configured];
+  const tagged = claimsTag(encSalt, macSalt);
+  if (tagged) {
+    // Claims to be ours: one HMAC per candidate decides, before any derivation.
     for (const candidate of candidates) {
-      const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options);
-      const digest = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
+      // As the MAC check would: a too-short password is a configuration error, whatever the token.
+      assertPasswordLength(candidate, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
+    }
+    owners = await withValidTags(backend, candidates, encSalt, macSalt);
+    if (owners.length === 0) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
+  } else if (fallback) {
+    // Not ours (h3, vinxi, iron-session, an older version, or forged): the cheap 1-iteration keys first.
+    order = [1, configured];
+  }
+  for (const iterations of order) {
+    for (const candidate of owners) {
+      // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
+      const release =
+        !tagged && iterations > 1 && !hasKey(backend, candidate.integrity, macSalt, iterations, "sha256")
+          ? limiterFor(options.derivationBudget).acquire()
+          : undefined;
+      let digest: string | undefined;
+      try {
+        const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options);
+        digest = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
+      } finally {
+        release?.();
+      }
       if (digest === undefined || !constantTimeEqual(digest, mac)) continue;
       const legacy = iterations !== options.integrity.iterations;
       const encIterations = legacy ? 1 : options.encryption.iterations;
       const pendingText = decrypt(backend, candidate, encSalt, encIterations, ivText, cipherText, options);
       const text = pendingText instanceof Promise ? await pendingText : pendingText;
       const value = parseOrThrow(text);
-      const found = { passwordId: candidate.id, expiration, legacy, rotated: candidate !== set.primary };
+      const found = {
+        passwordId: candidate.id,
+        expiration,
+        legacy,
+        rotated: candidate !== set.primary,
+        untagged: !tagged && wouldTag(set.primary, options.encryption.saltBits, options.integrity.saltBits),
+      };
       // The cache keeps its own copy: the caller may change `value`.
       if (token.length <= VERIFIED_MAX_TOKEN)
         cache.set(key, { token, verified: { ...found, value: cloneJson(value) } });
@@ -172,6 +213,21 @@ async function verify(
     }
   }
   throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
+}
+
+/** The candidates whose tag key made these salts, in order. */
+async function withValidTags(
+  backend: CryptoBackend,
+  candidates: readonly NormalizedPassword[],
+  encSalt: string,
+  macSalt: string,
+): Promise<readonly NormalizedPassword[]> {
+  const owners: NormalizedPassword[] = [];
+  for (const candidate of candidates) {
+    const pending = hasValidTags(backend, candidate, encSalt, macSalt);
+    if (pending instanceof Promise ? await pending : pending) owners.push(candidate);
+  }
+  return owners;
 }
 
 function checkShape(
@@ -250,6 +306,7 @@ function parseOrThrow(text: string): unknown {
   try {
     return parseSafe(text);
   } catch (error) {
+    if (error instanceof SessionError) throw error;
     throw new SessionError("ERR_SEAL_PAYLOAD", "the seal's payload is not JSON", { cause: error });
   }
 }

@@ -14,10 +14,24 @@ async function sealCode(value: unknown): Promise<string | undefined> {
   }
 }
 
+/** True when any object in the value has a key that unsealing drops on purpose. */
+function hasDroppedKey(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasDroppedKey);
+  return Object.keys(value).some(
+    (key) => key === "__proto__" || key === "constructor" || hasDroppedKey((value as Record<string, unknown>)[key]),
+  );
+}
+
+// fc.jsonValue() sometimes makes `__proto__` keys (1 value in ~10,000), which
+// unsealing drops on purpose: those values are checked by their own property.
+const jsonValue = (constraints?: Parameters<typeof fc.jsonValue>[0]) =>
+  fc.jsonValue(constraints).filter((value) => !hasDroppedKey(value));
+
 describe("which values seal", () => {
   it("every JSON value round-trips unchanged", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue(), async (value) => {
+      fc.asyncProperty(jsonValue(), async (value) => {
         // -0 is the one JSON value that comes back different (as 0), in JSON itself too.
         const expected = JSON.parse(JSON.stringify(value)) as unknown;
         expect(await unseal(await seal(value, PW), PW)).toEqual(expected);
@@ -26,10 +40,36 @@ describe("which values seal", () => {
     );
   });
 
+  it("__proto__ and constructor keys are dropped at any depth, everything else is kept", async () => {
+    const dropped = fc.constantFrom("__proto__", "constructor");
+    await fc.assert(
+      fc.asyncProperty(
+        jsonValue({ maxDepth: 2 }),
+        jsonValue({ maxDepth: 2 }),
+        dropped,
+        fc.nat({ max: 3 }),
+        async (kept, bad, key, depth) => {
+          // JSON.parse makes an own `__proto__` key, as a hand-made token's payload would.
+          let text = `{${JSON.stringify(key)}:${JSON.stringify(bad)},"kept":${JSON.stringify(kept)}}`;
+          let expected: unknown = { kept: JSON.parse(JSON.stringify(kept)) };
+          for (let i = 0; i < depth; i++) {
+            text = `{"level":${text}}`;
+            expected = { level: expected };
+          }
+          const value = JSON.parse(text) as unknown;
+          const opened = await unseal(await seal(value, PW), PW);
+          expect(opened).toEqual(expected);
+          expect(hasDroppedKey(opened)).toBe(false);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it("one lossy leaf anywhere refuses the whole value", async () => {
     const lossy = fc.constantFrom<unknown>(1n, Number.NaN, -Infinity, () => 1, Symbol("s"));
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue({ maxDepth: 3 }), lossy, fc.array(fc.nat()), async (base, leaf, path) => {
+      fc.asyncProperty(jsonValue({ maxDepth: 3 }), lossy, fc.array(fc.nat()), async (base, leaf, path) => {
         let root: unknown = { base, hole: leaf };
         // Bury the leaf at a random depth inside arrays and objects.
         for (const step of path.slice(0, 4)) root = step % 2 ? [root] : { [`k${step}`]: root };

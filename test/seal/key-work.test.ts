@@ -1,32 +1,12 @@
-import * as nodeCrypto from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createNodeBackend } from "../../src/seal/backend-node.ts";
 import { resolveSealOptions, type SealOptions } from "../../src/seal/options.ts";
 import { sealWith } from "../../src/seal/seal.ts";
 import { unsealDetailed } from "../../src/seal/unseal.ts";
+import { countingBackend, derivations } from "../helpers/counting-backend.ts";
 
 // "No wasted work per request", checked by counting what the node backend asks
 // of node:crypto. Each test builds its own backend, so caches start empty.
 const PASSWORD = "a-password-that-is-long-enough-for-iron-32+";
-
-function countingBackend() {
-  const calls = { pbkdf2Sync: 0, pbkdf2: 0, createHmac: 0, createDecipheriv: 0 };
-  const counted = new Proxy(nodeCrypto, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof property === "string" && property in calls && typeof value === "function") {
-        return (...args: unknown[]) => {
-          calls[property as keyof typeof calls]++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return value;
-    },
-  });
-  return { backend: createNodeBackend(counted), calls };
-}
-
-const derivations = (calls: { pbkdf2Sync: number; pbkdf2: number }) => calls.pbkdf2Sync + calls.pbkdf2;
 
 afterEach(() => {
   vi.useRealTimers();

@@ -202,14 +202,14 @@ describe.each(transports)("session API through $name", (transport: Transport) =>
   it("clear deletes the cookie with Max-Age=0 and the same Path/Domain; a later update starts fresh", async () => {
     const scoped = { password, cookie: { path: "/app", domain: "example.com" } } satisfies SessionConfig;
     const fresh = new CookieJar();
-    fresh.store(
-      await transport.fetch(
-        async (e) => (await useSession(e, scoped)).update({ secret: 1 }).then(() => null),
-        "/",
-        fresh.init(),
-      ),
+    const created = await transport.fetch(
+      async (e) => ({ id: (await (await useSession(e, scoped)).update({ secret: 1 })).id }),
+      "/",
+      fresh.init(),
     );
-    const oldId = [...fresh.cookies.values()][0];
+    fresh.store(created);
+    const oldId = ((await created.json()) as { id: string }).id;
+    const oldCookie = fresh.cookies.get("h3");
     const response = await transport.fetch(
       async (e) => {
         const before = (await getSession(e, scoped)).id;
@@ -221,11 +221,16 @@ describe.each(transports)("session API through $name", (transport: Transport) =>
       fresh.init(),
     );
     const body = await response.json();
-    expect(body.after).not.toBe(body.before);
+    // The request saw the stored session, cleared it, and started another one.
+    expect(body.before).toBe(oldId);
+    expect(body.after).not.toBe(oldId);
     expect(body.data).toEqual({ other: 2 });
     const lines = response.headers.getSetCookie();
     expect(lines.filter((l) => l.startsWith("h3="))).toHaveLength(1);
-    expect(oldId).toBeDefined();
+    fresh.store(response);
+    expect(fresh.cookies.get("h3")).not.toBe(oldCookie);
+    const next = await transport.fetch(async (e) => getSession(e, scoped), "/", fresh.init());
+    expect(await next.json()).toMatchObject({ id: body.after, data: { other: 2 } });
 
     const clearOnly = await transport.fetch(async (e) => clearSession(e, scoped).then(() => null), "/", fresh.init());
     const [deletion] = clearOnly.headers.getSetCookie();

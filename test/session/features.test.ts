@@ -64,6 +64,9 @@ describe("regenerate", () => {
       id: (await s.update({ user: "ada" })).id,
       at: s.createdAt,
     }));
+    const oldCookies = new Map(jar.cookies);
+    // Read once before regenerating, as a browsing user does: the process has now seen the old cookie.
+    expect((await visit(jar, config, (s) => ({ id: s.id }))).body.id).toBe(first.body.id);
     await new Promise((r) => setTimeout(r, 2));
     const second = await visit(jar, config, async (s) => {
       await s.regenerate();
@@ -72,8 +75,16 @@ describe("regenerate", () => {
     expect(second.body.id).not.toBe(first.body.id);
     expect(second.body.at).toBeGreaterThan(first.body.at);
     expect(second.body.data).toEqual({ user: "ada" });
+    expect(jar.cookies.get("h3")).not.toBe(oldCookies.get("h3"));
     const third = await visit(jar, config, (s) => ({ id: s.id }));
     expect(third.body.id).toBe(second.body.id);
+    // Replayed, the cookie from before regenerate is still the old session (a sealed cookie
+    // cannot be revoked), never the new one: the two stay different sessions.
+    const oldJar = new CookieJar();
+    for (const [name, value] of oldCookies) oldJar.cookies.set(name, value);
+    const replayed = await visit(oldJar, config, (s) => ({ id: s.id, at: s.createdAt, data: s.data }));
+    expect(replayed.body).toEqual({ id: first.body.id, at: first.body.at, data: { user: "ada" } });
+    expect(replayed.body.id).not.toBe(second.body.id);
     const emptied = await visit(jar, config, async (s) => (await s.regenerate({ keepData: false })).data);
     expect(emptied.body).toEqual({});
   });

@@ -2,6 +2,7 @@ import * as h3v2 from "h3";
 import * as h3v1 from "h3-v1";
 import { describe, expect, it } from "vitest";
 import { type AnyEvent, getSession, type SessionConfig, toWebHandler, useSession } from "../../src/index.ts";
+import { claimsTag } from "../../src/seal/tags.ts";
 import { useFakeClock } from "../helpers/clock.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 
@@ -67,10 +68,17 @@ describe("cookies written by h3 apps are read by this library", () => {
   });
 });
 
+/** True when the jar's session cookie carries this library's salt tags. */
+const tagged = (jar: CookieJar) => {
+  const parts = (jar.cookies.get("h3") ?? "").split("*");
+  return claimsTag(parts[2] ?? "", parts[6] ?? "");
+};
+
 describe("cookies written by this library are read by h3 apps", () => {
   it("h3 v2 with its defaults", async () => {
     const jar = new CookieJar();
     const written = await call(ours(), jar, "/write");
+    expect(tagged(jar)).toBe(true);
     const read = await call(h3v2App(), jar);
     expect(read.body).toEqual(written.body);
   });
@@ -81,6 +89,7 @@ describe("cookies written by this library are read by h3 apps", () => {
   ])("h3 v1 when we write with %s", async (_label, seal) => {
     const jar = new CookieJar();
     const written = await call(ours({ password, seal }), jar, "/write");
+    expect(tagged(jar)).toBe(true);
     const read = await call(h3v1App(), jar);
     expect(read.body).toEqual(written.body);
   });

@@ -37,7 +37,7 @@ describe("idleTimeout (sliding)", () => {
 
   it("reseals on a read only after half the window", async () => {
     const c = client(config);
-    await c.visit();
+    const first = await c.visit();
     at(20);
     expect((await c.visit()).setCookies).toEqual([]);
     at(31);
@@ -45,7 +45,12 @@ describe("idleTimeout (sliding)", () => {
     expect(slid.setCookies).toHaveLength(1);
     expect(slid.setCookies[0]).toContain(`Expires=${new Date(T0 + 31_000 + 60_000).toUTCString()}`);
     at(31 + 59);
-    expect((await c.visit()).setCookies).toHaveLength(1); // still alive, slides again
+    // Still alive (59 s after the slide, 90 s after the start), so the same session slides again.
+    const again = await c.visit();
+    expect(again.id).toBe(first.id);
+    expect(again.createdAt).toBe(first.createdAt);
+    expect(again.setCookies).toHaveLength(1);
+    expect(again.setCookies[0]).toContain(`Expires=${new Date(T0 + 90_000 + 60_000).toUTCString()}`);
   });
 
   it("never slides a session that came in a header", async () => {

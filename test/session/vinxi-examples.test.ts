@@ -4,13 +4,14 @@
  * 32 characters); they read it from SESSION_SECRET, as our DESIGN's seed does.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { eventHandler, type SessionConfig, toWebHandler, useSession } from "../../src/index.ts";
+import { eventHandler, getSession, type SessionConfig, toWebHandler, useSession } from "../../src/index.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 
 process.env.SESSION_SECRET ??= "Hk3-pW8!zN1qR6tY0vB4mC7xL2sD9fG5aJ";
 
 const load = async (file: string) => toWebHandler((await import(`./vinxi-examples/${file}.ts`)).default);
 const jar = new CookieJar();
+let seededId = "";
 const send = async (file: string, init?: RequestInit) => {
   const response = await (await load(file))(new Request("http://localhost/", jar.init(init)));
   return { response, setCookies: jar.store(response), text: await response.text() };
@@ -19,10 +20,9 @@ const send = async (file: string, init?: RequestInit) => {
 describe("vinxi's session examples", () => {
   beforeAll(async () => {
     const seed = toWebHandler(async (event) => {
-      await (await useSession(event, { password: process.env.SESSION_SECRET } as SessionConfig)).update({
-        user: "vinxi",
-        role: "admin",
-      });
+      const session = await useSession(event, { password: process.env.SESSION_SECRET } as SessionConfig);
+      await session.update({ user: "vinxi", role: "admin" });
+      seededId = session.id ?? "";
     });
     jar.store(await seed(new Request("http://localhost/")));
   });
@@ -31,6 +31,18 @@ describe("vinxi's session examples", () => {
     const { response, setCookies } = await send("get-session");
     expect(response.status).toBe(204);
     expect(setCookies).toEqual([]);
+    // The example returns nothing: look at the session it loaded, in the same request.
+    const example = (await import("./vinxi-examples/get-session.ts")).default;
+    const seen = toWebHandler(async (event) => {
+      await example(event);
+      const session = await getSession(event, { password: process.env.SESSION_SECRET } as SessionConfig);
+      return { data: session.data, id: session.id };
+    });
+    const read = await seen(new Request("http://localhost/", jar.init()));
+    expect(jar.store(read)).toEqual([]);
+    const body = (await read.json()) as { data: unknown; id: string };
+    expect(body.data).toEqual({ user: "vinxi", role: "admin" });
+    expect(body.id).toBe(seededId);
   });
 
   it("updateSession merges { role: 'member' }", async () => {

@@ -1,0 +1,115 @@
+// Forged-cookie flood: what well-formed forgeries cost the valid users of a server.
+//
+//   npm run bench:flood
+//
+// One server process (bench/servers/flood.ts) per variant; in each phase a
+// "valid" autocannon client reads with a real session cookie while a "flood"
+// client with as many connections sends, as fast as it can:
+//   garbage   cookies that are not iron seals (refused by shape: the floor)
+//   forged    well-formed Fe26.2 tokens with random salts (untagged: the budget)
+//   claiming  forged tokens whose salts claim to be ours (one HMAC to refuse)
+// and "unseen" is a client presenting valid tokens the server has never seen
+// (a restart), one per request, during the forged flood: its p99 latency.
+// The result is the valid client's throughput under each flood, as a ratio to
+// its throughput under the garbage flood of the same run.
+//
+// Environment:
+//   FLOOD_DURATION     seconds per phase                       default 5
+//   FLOOD_CONNECTIONS  connections of each client              default 10
+//   FLOOD_BEFORE       another copy of src/index.ts to measure beside this one
+import { type ChildProcess, fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { seal } from "../src/seal/index.ts";
+import { PASSWORD } from "./servers/common.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DURATION = Number(process.env.FLOOD_DURATION) || 5;
+const CONNECTIONS = Number(process.env.FLOOD_CONNECTIONS) || 10;
+
+const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+const b64 = (bytes: number) => randomBytes(bytes).toString("base64url");
+const garbage = () => `h3=${b64(150)}`;
+const forged = () => `h3=Fe26.2**${hex(32)}*${b64(16)}*${b64(64)}**${hex(32)}*${b64(32)}`;
+const claiming = () => {
+  const nonce = hex(16);
+  return `h3=Fe26.2**${nonce}${hex(16)}*${b64(16)}*${b64(64)}**${nonce}${hex(16)}*${b64(32)}`;
+};
+
+interface Server {
+  readonly port: number;
+  readonly child: ChildProcess;
+}
+
+function start(src: string | undefined): Promise<Server> {
+  const child = fork(join(here, "servers/flood.ts"), {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, ...(src ? { FLOOD_SRC: src } : {}) },
+  });
+  return new Promise((resolve, reject) => {
+    child.once("message", (m) => resolve({ port: (m as { port: number }).port, child }));
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+function load(port: number, cookie: () => string, path = "/read", duration = DURATION) {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration,
+    requests: [{ method: "GET", path, setupRequest: (req) => ({ ...req, headers: { cookie: cookie() } }) }],
+  });
+}
+
+async function validCookie(port: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/login`);
+  return (response.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+}
+
+/** Valid tokens the server has never seen, each with its own salts. */
+async function unseenTokens(n: number): Promise<string[]> {
+  const payload = { id: "x".repeat(32), createdAt: Date.now(), data: { user: "ada" } };
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(`h3=${await seal(payload, PASSWORD, { saltReuseMs: 0 })}`);
+  return out;
+}
+
+async function measure(label: string, src: string | undefined) {
+  const server = await start(src);
+  try {
+    const valid = await validCookie(server.port);
+    // Unmeasured: JIT warm-up of the read path and of the refusals.
+    await Promise.all([load(server.port, () => valid, "/read", 2), load(server.port, forged, "/read", 2)]);
+    const rows: Record<string, number | string> = { variant: label };
+    let base = 0;
+    for (const [name, flood] of [
+      ["garbage", garbage],
+      ["forged", forged],
+      ["claiming", claiming],
+    ] as const) {
+      const [v, f] = await Promise.all([load(server.port, () => valid), load(server.port, flood)]);
+      if (name === "garbage") base = v.requests.average;
+      rows[`valid req/s (${name})`] = Math.round(v.requests.average);
+      rows[`flood req/s (${name})`] = Math.round(f.requests.average);
+      rows[`ratio (${name})`] = (v.requests.average / base).toFixed(2);
+    }
+    const tokens = await unseenTokens(300);
+    let next = 0;
+    const [u] = await Promise.all([
+      load(server.port, () => tokens[next++ % tokens.length] ?? ""),
+      load(server.port, forged),
+    ]);
+    rows["unseen valid req/s (forged)"] = Math.round(u.requests.average);
+    rows["unseen p99 ms (forged)"] = u.latency.p99;
+    rows["unseen non-2xx"] = u.non2xx;
+    return rows;
+  } finally {
+    server.child.kill();
+  }
+}
+
+const results = [await measure("this checkout", undefined)];
+if (process.env.FLOOD_BEFORE) results.push(await measure(`FLOOD_BEFORE`, process.env.FLOOD_BEFORE));
+console.table(results);

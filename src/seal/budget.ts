@@ -1,0 +1,85 @@
+import { SessionError } from "../errors.ts";
+
+/**
+ * How much PBKDF2 work tokens with salts this library did not tag may cost
+ * (cookies of h3, vinxi, iron-session or an older version of this library, and
+ * forgeries): derivations at once, and per second.
+ *
+ * @example
+ * const budget: DerivationBudget = { maxInFlight: 2, maxPerSecond: 64 };
+ * const value = await unseal(token, password, { derivationBudget: budget });
+ */
+export interface DerivationBudget {
+  /** Derivations running at once (on libuv's thread pool or in WebCrypto). */
+  maxInFlight: number;
+  /** Derivations started per second (a bucket that refills continuously, one second deep). */
+  maxPerSecond: number;
+}
+
+/** Cores of this machine, as the runtime reports them (1 when it does not). */
+function cores(): number {
+  const fromNavigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  if (typeof fromNavigator === "number" && fromNavigator > 0) return fromNavigator;
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    const os = proc?.getBuiltinModule?.("node:os") as { availableParallelism?: () => number } | undefined;
+    return os?.availableParallelism?.() ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Two at once (one on a single core): half of libuv's default pool of four
+ * threads, so the keys of tagged seals never queue behind forgeries; 16 per
+ * core per second, about 5 % of the CPU at 8192 iterations, enough for a
+ * migration's returning users (each costs one derivation per process, then
+ * hits the key cache).
+ */
+export function defaultBudget(): DerivationBudget {
+  const n = cores();
+  return { maxInFlight: Math.min(2, n), maxPerSecond: 16 * n };
+}
+
+/** One process-wide limiter per budget setting. */
+class Limiter {
+  private inFlight = 0;
+  private tokens: number;
+  // A monotonic clock: a wall clock set back (or frozen by a test) must not drain the bucket.
+  private refilledAt = performance.now();
+
+  constructor(private readonly budget: DerivationBudget) {
+    this.tokens = budget.maxPerSecond;
+  }
+
+  /** Takes one derivation from the budget or throws `ERR_SEAL_BUSY`; never waits. */
+  acquire(): () => void {
+    const now = performance.now();
+    const { maxInFlight, maxPerSecond } = this.budget;
+    this.tokens = Math.min(maxPerSecond, this.tokens + (Math.max(0, now - this.refilledAt) / 1000) * maxPerSecond);
+    this.refilledAt = now;
+    if (this.inFlight >= maxInFlight || this.tokens < 1) {
+      throw new SessionError("ERR_SEAL_BUSY", "too many untagged seals to verify right now");
+    }
+    this.tokens -= 1;
+    this.inFlight++;
+    let released = false;
+    return () => {
+      if (!released) this.inFlight--;
+      released = true;
+    };
+  }
+}
+
+const limiters = new Map<string, Limiter>();
+
+/** The shared limiter of a budget setting. */
+export function limiterFor(budget: DerivationBudget): Limiter {
+  const id = `${budget.maxInFlight}:${budget.maxPerSecond}`;
+  let limiter = limiters.get(id);
+  if (!limiter) {
+    limiter = new Limiter(budget);
+    limiters.set(id, limiter);
+  }
+  return limiter;
+}

@@ -1,0 +1,97 @@
+import * as hapi from "@hapi/iron";
+import { describe, expect, it } from "vitest";
+import { getSession, type SessionConfig } from "../../src/index.ts";
+import type { DerivationBudget } from "../../src/seal/budget.ts";
+import { resolveSealOptions } from "../../src/seal/options.ts";
+import { sealWith } from "../../src/seal/seal.ts";
+import { unsealDetailed } from "../../src/seal/unseal.ts";
+import { countingBackend } from "../helpers/counting-backend.ts";
+
+const PASSWORD = "budget-password-that-is-long-enough-for-iron";
+const hapi8192 = {
+  ...hapi.defaults,
+  encryption: { ...hapi.defaults.encryption, iterations: 8192 },
+  integrity: { ...hapi.defaults.integrity, iterations: 8192 },
+};
+/** Tokens sealed by another iron writer: untagged salts, each one new to this process. */
+const untagged = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => hapi.seal({ i }, PASSWORD, hapi8192)));
+/** A well-formed forgery: random salts and MAC, the shape of a flood. */
+const forged = async () => {
+  const parts = (
+    await hapi.seal({ x: 1 }, PASSWORD, {
+      ...hapi8192,
+      encryption: { ...hapi8192.encryption, iterations: 1 },
+      integrity: { ...hapi8192.integrity, iterations: 1 },
+    })
+  ).split("*");
+  parts[7] = `${"A".repeat(42)}${Math.random() < 0.5 ? "Q" : "g"}`;
+  return parts.join("*");
+};
+
+// Limiters are process-wide per setting: each test uses a setting of its own.
+let setting = 0;
+const budget = (b: Partial<DerivationBudget>) => ({ maxInFlight: 1000, maxPerSecond: 1000 + ++setting / 1000, ...b });
+
+async function codeOf(pending: unknown): Promise<string> {
+  try {
+    await pending;
+    return "opened";
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+
+describe("the derivation budget for untagged salts", () => {
+  it("refuses past maxInFlight at once with ERR_SEAL_BUSY; a tagged seal does not wait behind it", async () => {
+    const options = resolveSealOptions({ derivationBudget: budget({ maxInFlight: 1 }) });
+    const [first, second, third] = await untagged(3);
+    const sealer = countingBackend();
+    const tagged = await sealWith(sealer.backend, { mine: true }, PASSWORD, options);
+    const { backend, calls } = countingBackend();
+    const running = unsealDetailed(backend, first as string, PASSWORD, options);
+    expect(await codeOf(unsealDetailed(backend, second as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
+    // While the untagged derivation still runs: a tagged seal new to this process derives its keys and opens.
+    const other = countingBackend();
+    expect((await unsealDetailed(other.backend, tagged, PASSWORD, options)).value).toEqual({ mine: true });
+    expect(other.calls.pbkdf2).toBe(2);
+    expect(calls.pbkdf2).toBeGreaterThan(0);
+    expect((await running).value).toEqual({ i: 0 });
+    // The slot is free again.
+    expect((await unsealDetailed(backend, third as string, PASSWORD, options)).value).toEqual({ i: 2 });
+  });
+
+  it("refuses past maxPerSecond; a token whose keys are cached costs nothing", async () => {
+    const options = resolveSealOptions({ derivationBudget: budget({ maxPerSecond: 1 + ++setting / 1e6 }) });
+    const [first, second] = await untagged(2);
+    const { backend } = countingBackend();
+    expect((await unsealDetailed(backend, first as string, PASSWORD, options)).value).toEqual({ i: 0 });
+    expect(await codeOf(unsealDetailed(backend, second as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
+    // The first token again: verified and cached, no budget needed.
+    expect((await unsealDetailed(backend, first as string, PASSWORD, options)).value).toEqual({ i: 0 });
+  });
+
+  it("a forged cookie past the budget is a fresh session with onError ERR_SEAL_BUSY, never an error response", async () => {
+    const codes: string[] = [];
+    const config: SessionConfig = {
+      password: PASSWORD,
+      seal: { derivationBudget: budget({ maxPerSecond: 1 + ++setting / 1e6 }) },
+      onError: (code) => codes.push(code),
+    };
+    for (let i = 0; i < 4; i++) {
+      const headers = new Headers({ cookie: `h3=${await forged()}` });
+      const event = { req: new Request("https://example.com/", { headers }), res: { headers: new Headers() } };
+      const session = await getSession(event, config);
+      expect(session.data).toEqual({});
+    }
+    // The first forgery spent the one derivation of this second and failed its MAC; the rest were refused unheard.
+    expect(codes).toEqual(["ERR_SEAL_MAC", "ERR_SEAL_BUSY", "ERR_SEAL_BUSY", "ERR_SEAL_BUSY"]);
+  });
+
+  it("out-of-range budgets are ERR_CONFIG", async () => {
+    for (const b of [{ maxInFlight: 0 }, { maxPerSecond: 0.5 }, { maxInFlight: Number.NaN }]) {
+      expect(() => resolveSealOptions({ derivationBudget: b })).toThrow(
+        expect.objectContaining({ code: "ERR_CONFIG" }),
+      );
+    }
+  });
+});
