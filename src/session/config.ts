@@ -63,6 +63,13 @@ export function resolveConfig(config: SessionConfig<object>): ResolvedConfig {
       Math.max(32, seal.integrity.minPasswordlength),
     );
   }
+  if (passwords.anonymous.length > 1) {
+    warnOnce(
+      config.onWarning,
+      "PASSWORDS_WITHOUT_IDS",
+      `sealed-session: ${passwords.anonymous.length} passwords have no id, so a token that names none is tried against each (one key derivation per entry for a token not seen before); give each an id`,
+    );
+  }
   const weak = weakPasswordReason(passwords.primary.encryption);
   if (weak) warnOnce(config.onWarning, "WEAK_PASSWORD", `sealed-session: the session password ${weak}`);
 

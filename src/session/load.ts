@@ -115,7 +115,8 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
     session.data = data;
     state.flash = payload.flash;
     state.isNew = false;
-    state.needsReseal = opened.legacy || opened.rotated || ironSession;
+    // A token whose salts carry no tag (h3, vinxi, an older version) is resealed so that its next visits skip the budget.
+    state.needsReseal = opened.legacy || opened.rotated || opened.untagged || ironSession;
     return true;
   } catch (error) {
     if (!(error instanceof SessionError) || error.code === "ERR_STORE_UNAVAILABLE" || error.code === "ERR_CONFIG")

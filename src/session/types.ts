@@ -52,7 +52,7 @@ export type SessionUpdate<T extends object = SessionData> = Partial<T> | ((data:
  * @example
  * const onWarning = (message: string, code: WarningCode) => logger.warn({ code }, message);
  */
-export type WarningCode = "COOKIE_NEAR_LIMIT" | "SECURE_ON_HTTP" | "WEAK_PASSWORD";
+export type WarningCode = "COOKIE_NEAR_LIMIT" | "PASSWORDS_WITHOUT_IDS" | "SECURE_ON_HTTP" | "WEAK_PASSWORD";
 
 /**
  * Configuration shared by every session function. Only `password` is required.

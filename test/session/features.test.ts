@@ -240,6 +240,26 @@ describe("diagnostics", () => {
     expect(onWarning.mock.calls[0]?.[0]).not.toContain(weak);
   });
 
+  it("warns once when more than one password has no id (each costs a derivation for an unknown token)", async () => {
+    const onWarning = vi.fn();
+    const second = "Zt7!nQ2-wX9kL4pR8vB1mC6yF3hJ0sD5gA";
+    await visit(new CookieJar(), { password: [NEW, second], onWarning });
+    await visit(new CookieJar(), { password: [NEW, second], onWarning });
+    expect(onWarning.mock.calls.map((call) => call[1])).toEqual(["PASSWORDS_WITHOUT_IDS"]);
+    expect(onWarning.mock.calls[0]?.[0]).not.toContain(second);
+    onWarning.mockClear();
+    resetWarnings();
+    await visit(new CookieJar(), {
+      password: [
+        { id: "a", secret: NEW },
+        { id: "b", secret: second },
+      ],
+      onWarning,
+    });
+    await visit(new CookieJar(), { password: NEW, onWarning });
+    expect(onWarning).not.toHaveBeenCalled();
+  });
+
   it("warns when a Secure cookie is set over plain http to a non-localhost host", async () => {
     const onWarning = vi.fn();
     const handler = toWebHandler(async (event) => (await useSession(event, { password: NEW, onWarning })).id);

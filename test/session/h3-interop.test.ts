@@ -59,12 +59,16 @@ describe("cookies written by h3 apps are read by this library", () => {
     expect(again.body).toEqual(written.body);
   });
 
-  it("h3 v2 (defaults): same id and data, no reseal needed", async () => {
+  it("h3 v2 (defaults): same id and data, resealed once with tagged salts, and h3 v2 still reads it", async () => {
     const jar = new CookieJar();
     const written = await call(h3v2App(), jar, "/write");
+    expect(tagged(jar)).toBe(false);
     const read = await call(ours(), jar);
     expect(read.body).toEqual(written.body);
-    expect(read.setCookies).toEqual([]);
+    expect(read.setCookies).toHaveLength(1); // the untagged seal was resealed, once
+    expect(tagged(jar)).toBe(true);
+    expect((await call(ours(), jar)).setCookies).toEqual([]);
+    expect((await call(h3v2App(), jar)).body).toEqual(written.body);
   });
 });
 
