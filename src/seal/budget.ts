@@ -48,7 +48,10 @@ class Limiter {
   // A monotonic clock: a wall clock set back (or frozen by a test) must not drain the bucket.
   private refilledAt = performance.now();
 
-  constructor(private readonly budget: DerivationBudget) {
+  private readonly budget: DerivationBudget;
+
+  constructor(budget: DerivationBudget) {
+    this.budget = budget;
     this.tokens = budget.maxPerSecond;
   }
 

@@ -75,11 +75,14 @@ export const DEFAULT_POSTGRES_POOL_OPTIONS: Readonly<PgPoolOptions> = Object.fre
   statement_timeout: DEFAULT_STORE_TIMEOUT_MS,
 });
 
+const PG = "pg";
+
 /** Creates a pool for `connectionString`, importing `pg` only now (it is an optional peer dependency). */
 export async function createPgPool(connectionString: string, options: PgPoolOptions): Promise<PgPoolLike> {
   let Pool: typeof import("pg").Pool;
   try {
-    const module = await import("pg");
+    // A variable, not a literal: bundlers (wrangler, Vite) must not pull the optional peer into apps that never use it.
+    const module = (await import(/* @vite-ignore */ PG)) as typeof import("pg");
     Pool = module.default?.Pool ?? module.Pool;
   } catch (error) {
     throw new SessionError(

@@ -87,11 +87,18 @@ export const DEFAULT_REDIS_OPTIONS: Readonly<RedisConnectionOptions> = Object.fr
   connectTimeout: DEFAULT_STORE_TIMEOUT_MS,
 });
 
+const IOREDIS = "ioredis";
+
+/** ioredis, imported by a variable name: bundlers must not pull the optional peer into apps that never use it. */
+function importIoredis(): Promise<typeof import("ioredis")> {
+  return import(/* @vite-ignore */ IOREDIS);
+}
+
 /** Creates an ioredis client for `url`, importing ioredis only now (it is an optional peer dependency). */
 export async function createRedisClient(url: string, options: RedisConnectionOptions): Promise<RedisClientLike> {
   let Redis: typeof import("ioredis").Redis;
   try {
-    const module = await import("ioredis");
+    const module = await importIoredis();
     Redis = module.Redis ?? module.default;
   } catch (error) {
     throw new SessionError(
@@ -121,7 +128,7 @@ export async function createRedisCluster(
 ): Promise<RedisClientLike> {
   let Cluster: typeof import("ioredis").Cluster;
   try {
-    Cluster = (await import("ioredis")).Cluster;
+    Cluster = (await importIoredis()).Cluster;
   } catch (error) {
     throw new SessionError(
       "ERR_CONFIG",
