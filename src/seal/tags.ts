@@ -62,11 +62,11 @@ function tagKey(backend: CryptoBackend, secret: string): MaybePromise<KeyHandle>
   let key = perSecret.get(secret);
   if (key === undefined) {
     const outer = backend.importKey(utf8(secret), "sha256");
-    const raw = outer instanceof Promise ? outer.then((k) => backend.hmac(k, LABEL)) : backend.hmac(outer, LABEL);
+    const raw = isAsync(outer) ? outer.then((k) => backend.hmac(k, LABEL)) : backend.hmac(outer, LABEL);
     const toKey = (text: string) => backend.importKey(fromBase64url(text), "sha256");
-    key = raw instanceof Promise ? raw.then(toKey) : toKey(raw);
+    key = isAsync(raw) ? raw.then(toKey) : toKey(raw);
     perSecret.set(secret, key);
-    if (key instanceof Promise) key.then((k) => perSecret.set(secret, k));
+    if (isAsync(key)) key.then((k) => perSecret.set(secret, k));
   }
   return key;
 }
@@ -81,10 +81,9 @@ function tagOf(
 ): MaybePromise<string> | undefined {
   if (typeof password.integrity !== "string") return undefined;
   const key = tagKey(backend, password.integrity);
-  const digest =
-    key instanceof Promise ? key.then((k) => backend.hmac(k, use + nonce)) : backend.hmac(key, use + nonce);
+  const digest = isAsync(key) ? key.then((k) => backend.hmac(k, use + nonce)) : backend.hmac(key, use + nonce);
   const cut = (text: string) => hex(fromBase64url(text)).slice(0, length);
-  return digest instanceof Promise ? digest.then(cut) : cut(digest);
+  return isAsync(digest) ? digest.then(cut) : cut(digest);
 }
 
 /**
@@ -105,9 +104,7 @@ export function taggedSalts(
   const m = tagOf(backend, password, "m", nonce, tag);
   if (e === undefined || m === undefined) return undefined;
   const pair = (et: string, mt: string) => ({ encryption: nonce + et, integrity: nonce + mt });
-  return e instanceof Promise || m instanceof Promise
-    ? Promise.all([e, m]).then(([et, mt]) => pair(et, mt))
-    : pair(e, m);
+  return isAsync(e) || isAsync(m) ? Promise.all([e, m]).then(([et, mt]) => pair(et, mt)) : pair(e, m);
 }
 
 /**
@@ -128,9 +125,18 @@ export function hasValidTags(
     if (!constantTimeEqual(mTag, integritySalt.slice(-tag))) return false;
     const e = tagOf(backend, password, "e", nonce, tag);
     if (e === undefined) return false;
-    return e instanceof Promise
+    return isAsync(e)
       ? e.then((eTag) => constantTimeEqual(eTag, encryptionSalt.slice(-tag)))
       : constantTimeEqual(e, encryptionSalt.slice(-tag));
   };
-  return m instanceof Promise ? m.then(checkE) : checkE(m);
+  return isAsync(m) ? m.then(checkE) : checkE(m);
+}
+
+/**
+ * True for a promise of any realm. A WebCrypto `subtle` call can answer with a
+ * promise from another realm (Next.js's Edge sandbox does), which
+ * `instanceof Promise` misses.
+ */
+function isAsync<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
