@@ -1,11 +1,12 @@
 import { SessionError } from "../errors.ts";
 import type { CryptoBackend, MaybePromise } from "./backend.ts";
 import { limiterFor } from "./budget.ts";
-import { constantTimeEqual, fromBase64url, fromUtf8, isBase64url, isHex } from "./encoding.ts";
-import { cloneJson, parseSafe } from "./json.ts";
+import { constantTimeEqual } from "./encoding.ts";
+import { cloneJson } from "./json.ts";
 import { hasKey, keyFor } from "./keys.ts";
 import { LruCache } from "./lru.ts";
-import { ALGORITHMS, type ResolvedSealOptions, resolveSealOptions } from "./options.ts";
+import { decrypt, parseOrThrow } from "./open-payload.ts";
+import { type ResolvedSealOptions, resolveSealOptions } from "./options.ts";
 import {
   assertPasswordLength,
   candidatesFor,
@@ -15,8 +16,9 @@ import {
   toPasswordSet,
 } from "./password.ts";
 import { backendFor } from "./platform.ts";
-import { EXPIRATION_FIELD, MAC_PREFIX, type SealCallOptions } from "./seal.ts";
+import { MAC_PREFIX, type SealCallOptions } from "./seal.ts";
 import { claimsTag, hasValidTags, wouldTag } from "./tags.ts";
+import { checkExpiration, checkShape, formatError, HMAC_LENGTH } from "./token-shape.ts";
 
 /**
  * Options of {@link unseal}: the seal options the token was made with, plus
@@ -56,9 +58,6 @@ export interface UnsealResult {
 }
 
 export const DEFAULT_MAX_TOKEN_LENGTH = 1024 * 1024;
-const FIELD = { id: /^\w*$/, expiration: EXPIRATION_FIELD } as const;
-const HMAC_LENGTH = 43;
-const MAX_SALT_LENGTH = 1024;
 const VERIFIED_CACHE_SIZE = 1000;
 const VERIFIED_MAX_TOKEN = 16 * 1024;
 
@@ -230,35 +229,6 @@ async function withValidTags(
   return owners;
 }
 
-function checkShape(
-  id: string,
-  encSalt: string,
-  ivText: string,
-  cipherText: string,
-  expText: string,
-  macSalt: string,
-  mac: string,
-  options: ResolvedSealOptions,
-): void {
-  if (!FIELD.id.test(id)) throw formatError("invalid password id");
-  if (encSalt.length > MAX_SALT_LENGTH || !isHex(encSalt)) throw formatError("invalid encryption salt");
-  if (macSalt.length > MAX_SALT_LENGTH || !isHex(macSalt)) throw formatError("invalid integrity salt");
-  const ivBytes = ALGORITHMS[options.encryption.algorithm].ivBytes;
-  if (ivText.length !== Math.ceil((ivBytes * 4) / 3) || !isBase64url(ivText)) throw formatError("invalid iv");
-  if (cipherText.length === 0 || !isBase64url(cipherText)) throw formatError("invalid ciphertext");
-  if (options.encryption.algorithm === "aes-256-cbc" && Math.floor((cipherText.length * 3) / 4) % 16 !== 0) {
-    throw formatError("ciphertext is not whole blocks");
-  }
-  if (!FIELD.expiration.test(expText)) throw formatError("invalid expiration");
-  if (mac.length !== HMAC_LENGTH || !isBase64url(mac)) throw formatError("invalid mac");
-}
-
-function checkExpiration(expiration: number | undefined, now: number, options: ResolvedSealOptions): void {
-  if (expiration !== undefined && expiration <= now - options.timestampSkewSec * 1000) {
-    throw new SessionError("ERR_SEAL_EXPIRED", "the seal has expired");
-  }
-}
-
 /** The MAC this password gives the token, or undefined when it cannot apply. */
 function macDigest(
   backend: CryptoBackend,
@@ -275,42 +245,6 @@ function macDigest(
   return key instanceof Promise ? key.then((k) => backend.hmac(k, base)) : backend.hmac(key, base);
 }
 
-/** Decrypts a verified payload; any failure is `ERR_SEAL_PAYLOAD`. */
-function decrypt(
-  backend: CryptoBackend,
-  password: NormalizedPassword,
-  salt: string,
-  iterations: number,
-  ivText: string,
-  cipherText: string,
-  options: ResolvedSealOptions,
-): MaybePromise<string> {
-  const algorithm = options.encryption.algorithm;
-  const fail = (error: unknown): never => {
-    throw new SessionError("ERR_SEAL_PAYLOAD", "the seal's payload could not be decrypted", { cause: error });
-  };
-  try {
-    const key = keyFor(backend, password.encryption, salt, iterations, algorithm);
-    const open = (k: unknown): MaybePromise<string> => {
-      const plain = backend.decrypt(algorithm, k, fromBase64url(ivText), fromBase64url(cipherText));
-      return plain instanceof Promise ? plain.then(fromUtf8) : fromUtf8(plain);
-    };
-    const text = key instanceof Promise ? key.then(open) : open(key);
-    return text instanceof Promise ? text.catch(fail) : text;
-  } catch (error) {
-    return fail(error);
-  }
-}
-
-function parseOrThrow(text: string): unknown {
-  try {
-    return parseSafe(text);
-  } catch (error) {
-    if (error instanceof SessionError) throw error;
-    throw new SessionError("ERR_SEAL_PAYLOAD", "the seal's payload is not JSON", { cause: error });
-  }
-}
-
 function verifiedCache(set: PasswordSet, options: ResolvedSealOptions): LruCache<string, Entry> {
   let perSet = verified.get(set);
   if (!perSet) {
@@ -323,8 +257,4 @@ function verifiedCache(set: PasswordSet, options: ResolvedSealOptions): LruCache
     perSet.set(options, cache);
   }
   return cache;
-}
-
-function formatError(reason: string): SessionError {
-  return new SessionError("ERR_SEAL_FORMAT", `not a valid seal: ${reason}`);
 }
