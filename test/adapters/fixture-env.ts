@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { CHROMIUM, CHROMIUM_ARGS } from "../helpers/chromium.ts";
 
 /**
  * When the framework-app suites run. They install from npm and build, so a
@@ -10,21 +11,11 @@ import { fileURLToPath } from "node:url";
 export const appsSkipped = Boolean(process.env.SEALED_SESSION_SKIP_APPS) && !process.env.CI;
 if (appsSkipped) console.warn("skipping the framework app tests: SEALED_SESSION_SKIP_APPS is set");
 
-export const CHROMIUM = "/usr/bin/chromium";
-// Without the networking flags Chromium keeps calling home, which a closed network refuses.
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 export const SCREENSHOTS = fileURLToPath(new URL("../../test-results/screenshots/", import.meta.url));
 
 export const chromiumRun = existsSync(CHROMIUM) || Boolean(process.env.CI);
 if (!chromiumRun && !appsSkipped) {
   console.warn(`skipping the framework apps' browser tests: ${CHROMIUM} is missing (apt-get install chromium)`);
 }
+
+export { CHROMIUM, CHROMIUM_ARGS };

@@ -1,18 +1,6 @@
 import { chromium } from "playwright-core";
 import { expect } from "vitest";
-
-/** Debian's Chromium, launched as test/e2e/demo.browser.test.ts does (no calls home on a closed network). */
-export const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { CHROMIUM, CHROMIUM_ARGS } from "../helpers/chromium.ts";
 
 /**
  * The README's page in Chromium: its forms use SvelteKit's `use:enhance`, so
@@ -50,3 +38,5 @@ export async function browserFlow(url: string): Promise<void> {
     await browser.close();
   }
 }
+
+export { CHROMIUM };

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDemo, startDemo } from "../../examples/demo/app.ts";
+import { CHROMIUM, CHROMIUM_ARGS } from "../helpers/chromium.ts";
 import { redisUrlOrSkip } from "../store/redis-env.ts";
 
 /**
@@ -9,18 +10,6 @@ import { redisUrlOrSkip } from "../store/redis-env.ts";
  * Each step leaves a screenshot in test-results/screenshots/. In CI a missing
  * Chromium fails the run (.ci/run installs it); elsewhere the suite is skipped.
  */
-const CHROMIUM = "/usr/bin/chromium";
-// Without the networking flags Chromium keeps calling home, which a closed network refuses.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SCREENSHOTS = new URL("../../test-results/screenshots/", import.meta.url);
 const PASSWORD = "Br0w5er-e2e-9f3K2xQ7vR0bN5cL8zHmT4w";
 
