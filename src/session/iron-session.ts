@@ -16,11 +16,32 @@ export function splitIronSessionMarker(token: string): { sealed: string; ironSes
 }
 
 /**
+ * The data of a seal from iron-session before its `~2` marker (iron-session 1
+ * to 5 and next-iron-session): `{ persistent, flash }`, read by iron-session 8
+ * as `persistent`; undefined for any other value.
+ */
+export function olderIronSessionData(value: unknown): object | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { persistent, ...rest } = value as { persistent?: unknown };
+  if (typeof persistent !== "object" || persistent === null || Array.isArray(persistent)) return undefined;
+  for (const key of Object.keys(rest)) if (key !== "flash") return undefined;
+  return persistent;
+}
+
+/**
  * Adopts the data of an iron-session cookie (a bare object, sealed with the
  * same password) as a new session of this library, so that users of an app
  * that moves from iron-session stay signed in. The caller reseals it at once.
+ *
+ * The new session gets the configured lifetimes, and never outlives the
+ * seal's own expiration: `createdAt` is moved back so that `maxAge` ends then.
  */
-export function adoptIronSession(value: unknown, config: ResolvedConfig, now: number): SealedPayload {
+export function adoptIronSession(
+  value: unknown,
+  config: ResolvedConfig,
+  now: number,
+  expiration: number | undefined,
+): SealedPayload {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new SessionError("ERR_SESSION_SHAPE", "the iron-session cookie does not hold an object");
   }
@@ -29,7 +50,11 @@ export function adoptIronSession(value: unknown, config: ResolvedConfig, now: nu
   if (isSessionPayload(value)) {
     throw new SessionError("ERR_SESSION_SHAPE", "a session seal was presented as an iron-session cookie");
   }
-  return { id: config.generateId(), createdAt: now, data: { ...(value as Record<string, unknown>) } };
+  let createdAt = now;
+  if (expiration !== undefined && config.maxAge !== undefined) {
+    createdAt = Math.min(now, expiration - config.maxAge * 1000);
+  }
+  return { id: config.generateId(), createdAt, data: { ...(value as Record<string, unknown>) } };
 }
 
 /** True for `{ id, createdAt, data }` (h3) and this library's payloads, which also carry a purpose or a store ref. */

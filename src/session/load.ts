@@ -6,7 +6,7 @@ import { callStore } from "../store/call.ts";
 import { toFields } from "../store/fields.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { readSessionCookie, requestCookies } from "./cookie-writer.ts";
-import { adoptIronSession, splitIronSessionMarker } from "./iron-session.ts";
+import { adoptIronSession, olderIronSessionData, splitIronSessionMarker } from "./iron-session.ts";
 import { assertAlive, shouldSlide } from "./lifetime.ts";
 import { toPayload } from "./payload.ts";
 import { persist } from "./persist.ts";
@@ -83,10 +83,15 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
     });
     // A returning cookie is answered synchronously: no await, no extra turn of the microtask queue.
     const opened = pending instanceof Promise ? await pending : pending;
-    const payload = ironSession ? adoptIronSession(opened.value, config, now) : toPayload(opened.value, config.name);
+    // iron-session's seals: `~2` marks a bare object; older ones hold `{ persistent, flash }` with no marker.
+    const older = ironSession ? undefined : olderIronSessionData(opened.value);
+    const adopted = ironSession || older !== undefined;
+    const payload = adopted
+      ? adoptIronSession(older ?? opened.value, config, now, opened.expiration)
+      : toPayload(opened.value, config.name);
     assertAlive(payload, config, now);
     let data: SessionData = payload.data ?? {};
-    if (ironSession) {
+    if (adopted) {
       state.stored = false;
     } else if (config.store) {
       if (!payload.ref)
@@ -116,7 +121,7 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
     state.flash = payload.flash;
     state.isNew = false;
     // A token whose salts carry no tag (h3, vinxi, an older version) is resealed so that its next visits skip the budget.
-    state.needsReseal = opened.legacy || opened.rotated || opened.untagged || ironSession;
+    state.needsReseal = opened.legacy || opened.rotated || opened.untagged || adopted;
     return true;
   } catch (error) {
     if (!(error instanceof SessionError) || error.code === "ERR_STORE_UNAVAILABLE" || error.code === "ERR_CONFIG")

@@ -1,4 +1,5 @@
 import { getIronSession, sealData } from "iron-session";
+import { createSession as createOlderIronSession } from "iron-session-1";
 import { describe, expect, it, vi } from "vitest";
 import { getSession, memoryStore, type SessionConfig, toWebHandler, useSession } from "../../src/index.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
@@ -59,6 +60,91 @@ describe("moving from iron-session", () => {
     const event = { req: new Request("http://localhost/", { headers: { cookie: `h3=${tampered}` } }) };
     expect((await getSession(event, { password, onError })).data).toEqual({});
     expect(onError).toHaveBeenCalledWith("ERR_SEAL_MAC", expect.anything(), expect.anything());
+  });
+});
+
+describe("moving from iron-session 1 to 5 (no `~2` marker, data under `persistent`)", () => {
+  /** A cookie made by iron-session 1's own sealing path; its `ttl` is in seconds, which iron reads as ms. */
+  async function olderCookie(ttl: number): Promise<string> {
+    const session = await createOlderIronSession({ password, ttl });
+    session.set({ name: "user", value: "ada" });
+    session.set({ name: "visits", value: 3 });
+    session.set({ name: "notice", value: "saved", flash: true });
+    const line = await session.serializeCookie();
+    return line.slice("__ironSession=".length, line.indexOf(";"));
+  }
+  const config = (extra: Partial<SessionConfig<Data>> = {}): SessionConfig<Data> => ({
+    password,
+    name: "__ironSession",
+    maxAge: 3600,
+    ...extra,
+  });
+  async function visit(token: string, options: SessionConfig<Data>) {
+    const event = {
+      req: new Request("http://localhost/", { headers: { cookie: `__ironSession=${token}` } }),
+      res: { headers: new Headers() },
+    };
+    const session = await useSession<Data>(event, options);
+    return { data: { ...session.data }, setCookie: event.res.headers.getSetCookie() };
+  }
+
+  it("adopts the persistent data (flash dropped, as iron-session 8 does) and reseals it in our format", async () => {
+    const token = await olderCookie(0);
+    expect(token).toMatch(/^Fe26\.2\*\*/);
+    expect(token).not.toContain("~");
+    const onError = vi.fn();
+    const first = await visit(token, config({ onError }));
+    expect(first.data).toEqual({ user: "ada", visits: 3 });
+    expect(onError).not.toHaveBeenCalled();
+    expect(first.setCookie).toHaveLength(1);
+    expect(first.setCookie[0]).toMatch(/Max-Age=3600/);
+    const resealed = (first.setCookie[0] ?? "").split(";")[0]?.slice("__ironSession=".length) ?? "";
+    const second = await visit(resealed, config());
+    expect(second.data).toEqual({ user: "ada", visits: 3 });
+    expect(second.setCookie).toEqual([]);
+  });
+
+  it("a token without ttl gets the configured maxAge from its adoption, not forever", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const token = await olderCookie(0);
+      const first = await visit(token, config());
+      const resealed = (first.setCookie[0] ?? "").split(";")[0]?.slice("__ironSession=".length) ?? "";
+      vi.setSystemTime(Date.now() + 3599_000);
+      expect((await visit(resealed, config())).data).toEqual({ user: "ada", visits: 3 });
+      vi.setSystemTime(Date.now() + 2_000);
+      const onError = vi.fn();
+      expect((await visit(resealed, config({ onError }))).data).toEqual({});
+      expect(onError).toHaveBeenCalledWith("ERR_SESSION_EXPIRED", expect.anything(), expect.anything());
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a token with ttl never outlives its own expiration, even with a longer maxAge", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      // iron-session 1 hands its ttl to iron unconverted: 600,000 "seconds" become 600 s of seal life.
+      const token = await olderCookie(600_000);
+      const first = await visit(token, config());
+      expect(first.data).toEqual({ user: "ada", visits: 3 });
+      const resealed = (first.setCookie[0] ?? "").split(";")[0]?.slice("__ironSession=".length) ?? "";
+      expect(Number(/Max-Age=(\d+)/.exec(first.setCookie[0] ?? "")?.[1])).toBeLessThanOrEqual(600);
+      vi.setSystemTime(Date.now() + 590_000);
+      expect((await visit(resealed, config())).data).toEqual({ user: "ada", visits: 3 });
+      vi.setSystemTime(Date.now() + 20_000);
+      expect((await visit(resealed, config())).data).toEqual({});
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("refuses values that only look alike: other keys beside persistent and flash", async () => {
+    const { seal } = await import("../../src/seal/index.ts");
+    const token = await seal({ persistent: { user: "mallory" }, id: "x" }, password);
+    const onError = vi.fn();
+    expect((await visit(token, config({ onError }))).data).toEqual({});
+    expect(onError).toHaveBeenCalledWith("ERR_SESSION_SHAPE", expect.anything(), expect.anything());
   });
 });
 
