@@ -172,7 +172,8 @@ async function verify(
       // As the MAC check would: a too-short password is a configuration error, whatever the token.
       assertPasswordLength(candidate, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
     }
-    owners = await withValidTags(backend, candidates, encSalt, macSalt);
+    const pendingOwners = withValidTags(backend, candidates, encSalt, macSalt, configured);
+    owners = pendingOwners instanceof Promise ? await pendingOwners : pendingOwners;
     if (owners.length === 0) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
   } else if (fallback) {
     // Not ours (h3, vinxi, iron-session, an older version, or forged): the cheap 1-iteration keys first.
@@ -214,15 +215,38 @@ async function verify(
   throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
 }
 
-/** The candidates whose tag key made these salts, in order. */
-async function withValidTags(
+/**
+ * The candidates whose tag key made these salts, in order. A candidate whose
+ * key for these salts is cached skips the check: the tags only guard the
+ * derivation, and the MAC decides at the same cost.
+ */
+function withValidTags(
   backend: CryptoBackend,
   candidates: readonly NormalizedPassword[],
   encSalt: string,
   macSalt: string,
+  iterations: number,
+): MaybePromise<readonly NormalizedPassword[]> {
+  const first = candidates[0];
+  if (candidates.length === 1 && first && hasKey(backend, first.integrity, macSalt, iterations, "sha256")) {
+    return candidates;
+  }
+  return checkTags(backend, candidates, encSalt, macSalt, iterations);
+}
+
+async function checkTags(
+  backend: CryptoBackend,
+  candidates: readonly NormalizedPassword[],
+  encSalt: string,
+  macSalt: string,
+  iterations: number,
 ): Promise<readonly NormalizedPassword[]> {
   const owners: NormalizedPassword[] = [];
   for (const candidate of candidates) {
+    if (hasKey(backend, candidate.integrity, macSalt, iterations, "sha256")) {
+      owners.push(candidate);
+      continue;
+    }
     const pending = hasValidTags(backend, candidate, encSalt, macSalt);
     if (pending instanceof Promise ? await pending : pending) owners.push(candidate);
   }
