@@ -24,6 +24,7 @@ import * as hapiIron from "@hapi/iron";
 import * as ironWebcrypto from "iron-webcrypto";
 import * as ironWebcrypto1 from "iron-webcrypto-1";
 import { DEFAULT_ITERATIONS, type SealCallOptions, seal, type UnsealCallOptions, unseal } from "../src/seal/index.ts";
+import { ironLimit } from "./iron-limit.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -40,8 +41,12 @@ const BASE_IW1 = "iron-webcrypto-1";
 /** What h3 v2 seals with by default (iron format, 8192 PBKDF2 iterations). */
 const BASE_H3V2 = "iron-webcrypto-2@8192";
 
+/** node:crypto with every key derived once: the most a round trip can do here (see iron-limit.ts). */
+const LIMIT = "node-crypto-limit";
+
 /** This library's targets, as ratios of round trips/s. */
 const TARGETS = [
+  { id: "sealed-session", base: LIMIT, ratio: 0.9 },
   { id: "sealed-session", base: BASE_IW1, ratio: 25 },
   { id: "sealed-session", base: BASE_H3V2, ratio: 300 },
   { id: "sealed-session-webcrypto", base: BASE_IW1, ratio: 2 },
@@ -74,7 +79,14 @@ const iw2Options: ironWebcrypto.SealOptions = {
   integrity: { ...ironWebcrypto.defaults.integrity, iterations: DEFAULT_ITERATIONS },
 };
 
+const limit = ironLimit(PASSWORD, DEFAULT_ITERATIONS);
+
 const CONTENDERS: readonly Contender[] = [
+  {
+    id: LIMIT,
+    label: "limit: node:crypto, keys derived once",
+    roundTrip: async (v) => limit.unseal(limit.seal(v)),
+  },
   {
     id: "sealed-session",
     label: "sealed-session (defaults, node:crypto)",
@@ -156,7 +168,9 @@ async function batch(contender: Contender, n: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const contenders = CONTENDERS.filter((c) => c.id === BASE_IW1 || c.id === BASE_H3V2 || !ONLY || ONLY.includes(c.id));
+  const contenders = CONTENDERS.filter(
+    (c) => c.id === LIMIT || c.id === BASE_IW1 || c.id === BASE_H3V2 || !ONLY || ONLY.includes(c.id),
+  );
   const cpu = cpus();
   const cpuModel = cpu[0]?.model.trim() ?? "unknown CPU";
   log(`date ${new Date().toISOString()}`);
@@ -217,20 +231,38 @@ function report(contenders: readonly Contender[], stats: Map<string, Stats>, cpu
       batches: s.batches.length,
     };
   };
+  const limitOps = summary(LIMIT).opsPerSec;
   const iw1 = summary(BASE_IW1).opsPerSec;
   const h3v2 = summary(BASE_H3V2).opsPerSec;
   const results = contenders.map((c) => {
     const s = summary(c.id);
-    return { id: c.id, label: c.label, ...s, vsIronWebcrypto1: s.opsPerSec / iw1, vsH3v2Default: s.opsPerSec / h3v2 };
+    return {
+      id: c.id,
+      label: c.label,
+      ...s,
+      vsLimit: s.opsPerSec / limitOps,
+      vsIronWebcrypto1: s.opsPerSec / iw1,
+      vsH3v2Default: s.opsPerSec / h3v2,
+    };
   });
 
-  const header = ["contender", "round trips/s", "mean µs", "median µs", "±%", "× iron-webcrypto 1", "× h3 v2 default"];
+  const header = [
+    "contender",
+    "round trips/s",
+    "mean µs",
+    "median µs",
+    "±%",
+    "× limit",
+    "× iron-webcrypto 1",
+    "× h3 v2 default",
+  ];
   const rows = results.map((r) => [
     r.label,
     fmtInt(r.opsPerSec),
     r.meanUs.toFixed(1),
     r.medianUs.toFixed(1),
     r.rmePct.toFixed(1),
+    fmtRatio(r.vsLimit),
     fmtRatio(r.vsIronWebcrypto1),
     fmtRatio(r.vsH3v2Default),
   ]);
@@ -264,13 +296,14 @@ function report(contenders: readonly Contender[], stats: Map<string, Stats>, cpu
     cpu: cpuModel,
     cpus: cpuCount,
     config: { batchMs: BATCH_MS, rounds: ROUNDS, warmupMs: WARMUP_MS, payloadBytes: PAYLOAD_BYTES },
-    baselines: { ironWebcrypto1: BASE_IW1, h3v2Default: BASE_H3V2 },
+    baselines: { limit: LIMIT, ironWebcrypto1: BASE_IW1, h3v2Default: BASE_H3V2 },
     results: results.map((r) => ({
       ...r,
       opsPerSec: Math.round(r.opsPerSec),
       meanUs: round(r.meanUs, 2),
       medianUs: round(r.medianUs, 2),
       rmePct: round(r.rmePct, 1),
+      vsLimit: round(r.vsLimit, 3),
       vsIronWebcrypto1: round(r.vsIronWebcrypto1, 2),
       vsH3v2Default: round(r.vsH3v2Default, 2),
     })),

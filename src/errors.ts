@@ -60,9 +60,32 @@ const STATUS: Partial<Record<SessionErrorCode, number>> = {
 };
 
 /**
+ * Refusals of what the network sent (a bad, forged, expired or foreign
+ * cookie). They happen on every such request and are answered with a fresh
+ * session, so they carry no stack trace: capturing one was most of the cost
+ * of refusing a forged cookie, and its frames would only show this library.
+ */
+const REFUSALS: ReadonlySet<SessionErrorCode> = new Set<SessionErrorCode>([
+  "ERR_SEAL_FORMAT",
+  "ERR_SEAL_EXPIRED",
+  "ERR_SEAL_MAC",
+  "ERR_SEAL_PASSWORD_ID",
+  "ERR_SEAL_PAYLOAD",
+  "ERR_SEAL_BUSY",
+  "ERR_SESSION_EXPIRED",
+  "ERR_SESSION_PURPOSE",
+  "ERR_SESSION_SHAPE",
+  "ERR_STORE_MISSING",
+]);
+
+type ErrorWithLimit = ErrorConstructor & { stackTraceLimit?: number };
+
+/**
  * The one error class of sealed-session: a stable `code` and the HTTP `status`
  * an unhandled error of this kind answers with (503 for a store outage, 500
- * for configuration mistakes, 400 otherwise).
+ * for configuration mistakes, 400 otherwise). Refusals of network input
+ * (`ERR_SEAL_*` but `ERR_SEAL_VALUE`, `ERR_SESSION_EXPIRED`, `_PURPOSE`,
+ * `_SHAPE`, `ERR_STORE_MISSING`) carry no stack trace.
  *
  * @example
  * try {
@@ -80,7 +103,11 @@ export class SessionError extends Error {
   readonly status: number;
 
   constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
+    const quiet = REFUSALS.has(code);
+    const limit = (Error as ErrorWithLimit).stackTraceLimit;
+    if (quiet) (Error as ErrorWithLimit).stackTraceLimit = 0;
     super(message, options);
+    if (quiet) (Error as ErrorWithLimit).stackTraceLimit = limit;
     this.code = code;
     this.status = STATUS[code] ?? 400;
   }
