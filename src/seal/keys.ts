@@ -24,7 +24,49 @@ export function keyFor(
   use: KeyUse,
 ): MaybePromise<KeyHandle> {
   if (secret instanceof Uint8Array) return importedKey(backend, secret, use);
-  // Nested maps: a hit hashes the salt once instead of building a long composite key.
+  const keys = saltKeys(backend, secret, salt);
+  const id = keyId(iterations, use);
+  const hit = keys.get(id);
+  if (hit !== undefined) return hit;
+  const key = backend.deriveKey(secret, salt, iterations, use);
+  keys.set(id, key);
+  if (key instanceof Promise) {
+    key.then(
+      (value) => keys.set(id, value),
+      () => keys.delete(id),
+    );
+  }
+  return key;
+}
+
+/** Keeps a key derived outside the cache, once its token proved authentic. */
+export function rememberKey(
+  backend: CryptoBackend,
+  secret: Secret,
+  salt: string,
+  iterations: number,
+  use: KeyUse,
+  key: KeyHandle,
+): void {
+  if (secret instanceof Uint8Array) return;
+  const keys = saltKeys(backend, secret, salt);
+  const id = keyId(iterations, use);
+  if (!keys.has(id)) keys.set(id, key);
+}
+
+/** True when the key for (secret, salt, iterations, use) is cached or being derived: asking costs no derivation. */
+export function hasKey(backend: CryptoBackend, secret: Secret, salt: string, iterations: number, use: KeyUse): boolean {
+  if (secret instanceof Uint8Array) return true;
+  const keys = derived.get(backend)?.get(secret)?.get(salt);
+  return keys?.has(keyId(iterations, use)) ?? false;
+}
+
+function keyId(iterations: number, use: KeyUse): string {
+  return iterations === 1 ? use : `${use}:${iterations}`;
+}
+
+/** The cached keys of one salt, created empty on first use. Nested maps: a hit hashes the salt once. */
+function saltKeys(backend: CryptoBackend, secret: string, salt: string): SaltKeys {
   let bySecret = derived.get(backend);
   if (!bySecret) {
     bySecret = new Map();
@@ -40,26 +82,7 @@ export function keyFor(
     keys = new Map();
     bySalt.set(salt, keys);
   }
-  const id = iterations === 1 ? use : `${use}:${iterations}`;
-  const hit = keys.get(id);
-  if (hit !== undefined) return hit;
-  const key = backend.deriveKey(secret, salt, iterations, use);
-  keys.set(id, key);
-  if (key instanceof Promise) {
-    const entry = keys;
-    key.then(
-      (value) => entry.set(id, value),
-      () => entry.delete(id),
-    );
-  }
-  return key;
-}
-
-/** True when the key for (secret, salt, iterations, use) is cached or being derived: asking costs no derivation. */
-export function hasKey(backend: CryptoBackend, secret: Secret, salt: string, iterations: number, use: KeyUse): boolean {
-  if (secret instanceof Uint8Array) return true;
-  const keys = derived.get(backend)?.get(secret)?.get(salt);
-  return keys?.has(iterations === 1 ? use : `${use}:${iterations}`) ?? false;
+  return keys;
 }
 
 /** Salts and keys the sealing side uses until the window closes. */

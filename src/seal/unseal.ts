@@ -1,9 +1,9 @@
 import { SessionError } from "../errors.ts";
-import type { CryptoBackend, MaybePromise } from "./backend.ts";
+import type { CryptoBackend, KeyHandle, MaybePromise } from "./backend.ts";
 import { limiterFor } from "./budget.ts";
 import { constantTimeEqual } from "./encoding.ts";
 import { cloneJson } from "./json.ts";
-import { hasKey, keyFor } from "./keys.ts";
+import { hasKey, keyFor, rememberKey } from "./keys.ts";
 import { LruCache } from "./lru.ts";
 import { decrypt, parseOrThrow } from "./open-payload.ts";
 import { type ResolvedSealOptions, resolveSealOptions } from "./options.ts";
@@ -181,19 +181,20 @@ async function verify(
   }
   for (const iterations of order) {
     for (const candidate of owners) {
+      // An untagged salt's key is derived outside the cache and kept only once
+      // its MAC passes: random salts of forgeries must not evict real keys.
+      const cached = tagged || hasKey(backend, candidate.integrity, macSalt, iterations, "sha256");
       // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
-      const release =
-        !tagged && iterations > 1 && !hasKey(backend, candidate.integrity, macSalt, iterations, "sha256")
-          ? limiterFor(options.derivationBudget).acquire()
-          : undefined;
-      let digest: string | undefined;
+      const release = !cached && iterations > 1 ? limiterFor(options.derivationBudget).acquire() : undefined;
+      let opened: { digest: string; key: KeyHandle } | undefined;
       try {
-        const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options);
-        digest = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
+        const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options, cached);
+        opened = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
       } finally {
         release?.();
       }
-      if (digest === undefined || !constantTimeEqual(digest, mac)) continue;
+      if (opened === undefined || !constantTimeEqual(opened.digest, mac)) continue;
+      if (!cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
       const legacy = iterations !== options.integrity.iterations;
       const encIterations = legacy ? 1 : options.encryption.iterations;
       const pendingText = decrypt(backend, candidate, encSalt, encIterations, ivText, cipherText, options);
@@ -253,7 +254,11 @@ async function checkTags(
   return owners;
 }
 
-/** The MAC this password gives the token, or undefined when it cannot apply. */
+/**
+ * The MAC this password gives the token and the key that made it, or
+ * undefined when it cannot apply. `cached`: take the key from the cache (and
+ * leave it there); otherwise derive it without caching.
+ */
 function macDigest(
   backend: CryptoBackend,
   password: NormalizedPassword,
@@ -261,12 +266,21 @@ function macDigest(
   iterations: number,
   base: string,
   options: ResolvedSealOptions,
-): MaybePromise<string | undefined> {
+  cached: boolean,
+): MaybePromise<{ digest: string; key: KeyHandle } | undefined> {
   assertPasswordLength(password, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
+  const secret = password.integrity;
   // A key-bytes password carries no salt; a salted token cannot be meant for it.
-  if (password.integrity instanceof Uint8Array !== (salt === "")) return undefined;
-  const key = keyFor(backend, password.integrity, salt, iterations, "sha256");
-  return key instanceof Promise ? key.then((k) => backend.hmac(k, base)) : backend.hmac(key, base);
+  if (secret instanceof Uint8Array !== (salt === "")) return undefined;
+  const key =
+    cached || secret instanceof Uint8Array
+      ? keyFor(backend, secret, salt, iterations, "sha256")
+      : backend.deriveKey(secret, salt, iterations, "sha256");
+  const sign = (k: KeyHandle): MaybePromise<{ digest: string; key: KeyHandle }> => {
+    const digest = backend.hmac(k, base);
+    return digest instanceof Promise ? digest.then((d) => ({ digest: d, key: k })) : { digest, key: k };
+  };
+  return key instanceof Promise ? key.then(sign) : sign(key);
 }
 
 function verifiedCache(set: PasswordSet, options: ResolvedSealOptions): LruCache<string, Entry> {

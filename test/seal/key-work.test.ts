@@ -85,4 +85,38 @@ describe("key work on the node backend", () => {
     expect(calls.createDecipheriv).toBe(0);
     expect(calls.createHmac).toBeGreaterThan(0);
   });
+
+  it("keys of forged salts never enter the key cache, so a flood cannot evict the keys of real tokens", async () => {
+    const { randomBytes } = await import("node:crypto");
+    const hex = (n: number) => randomBytes(n).toString("hex");
+    const b64 = (n: number) => randomBytes(n).toString("base64url");
+    const { backend, calls } = countingBackend();
+    const options = resolveSealOptions({});
+    await unsealDetailed(backend, await sealWith(backend, { n: 0 }, PASSWORD, options), PASSWORD, options);
+    const before = derivations(calls);
+    // Untagged forgeries with 2,000 random salts: more than the 1,024 salts the cache keeps.
+    for (let i = 0; i < 2000; i++) {
+      const forged = `Fe26.2**${hex(32)}*${b64(16)}*${b64(64)}**${hex(32)}*${b64(32)}`;
+      await expect(unsealDetailed(backend, forged, PASSWORD, options)).rejects.toThrow();
+    }
+    expect(derivations(calls)).toBeGreaterThan(before); // the forgeries did cost their 1-iteration tries
+    const spent = derivations(calls);
+    // A token this process has not verified, under the salts it has keys for: no derivation.
+    const token = await sealWith(backend, { n: 1 }, PASSWORD, options);
+    expect((await unsealDetailed(backend, token, PASSWORD, options)).value).toEqual({ n: 1 });
+    expect(derivations(calls)).toBe(spent);
+  });
+
+  it("an untagged salt whose token proves authentic is cached: its next token costs no derivation", async () => {
+    const hapi = await import("@hapi/iron");
+    const options = resolveSealOptions({});
+    // @hapi/iron seals with salts of its own (untagged) and 1 iteration.
+    const first = await hapi.seal({ n: 1 }, PASSWORD, hapi.defaults);
+    const { backend, calls } = countingBackend();
+    expect((await unsealDetailed(backend, first, PASSWORD, options)).value).toEqual({ n: 1 });
+    const spent = derivations(calls);
+    // The same token under other options objects misses the verified-token cache, not the key cache.
+    expect((await unsealDetailed(backend, first, PASSWORD, resolveSealOptions({}))).value).toEqual({ n: 1 });
+    expect(derivations(calls)).toBe(spent);
+  });
 });
