@@ -9,13 +9,15 @@
 //   forged    well-formed Fe26.2 tokens with random salts (untagged: the budget)
 //   claiming  forged tokens whose salts claim to be ours (one HMAC to refuse)
 // and "unseen" is a client presenting valid tokens the server has never seen
-// (a restart), one per request, during the forged flood: its p99 latency.
+// (a restart), each with its own salts and each sent once, during the forged
+// flood: the latency of those first visits.
 // The result is the valid client's throughput under each flood, as a ratio to
 // its throughput under the garbage flood of the same run.
 //
 // Environment:
 //   FLOOD_DURATION     seconds per phase                       default 5
 //   FLOOD_CONNECTIONS  connections of each client              default 10
+//   FLOOD_UNSEEN       unseen tokens sent (one request each)    default 300
 //   FLOOD_BEFORE       another copy of src/index.ts to measure beside this one
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -28,6 +30,7 @@ import { PASSWORD } from "./servers/common.ts";
 const here = dirname(fileURLToPath(import.meta.url));
 const DURATION = Number(process.env.FLOOD_DURATION) || 5;
 const CONNECTIONS = Number(process.env.FLOOD_CONNECTIONS) || 10;
+const UNSEEN = Number(process.env.FLOOD_UNSEEN) || 300;
 
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 const b64 = (bytes: number) => randomBytes(bytes).toString("base64url");
@@ -54,11 +57,11 @@ function start(src: string | undefined): Promise<Server> {
   });
 }
 
-function load(port: number, cookie: () => string, path = "/read", duration = DURATION) {
+function load(port: number, cookie: () => string, path = "/read", duration = DURATION, amount?: number) {
   return autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
-    duration,
+    ...(amount ? { amount } : { duration }),
     requests: [{ method: "GET", path, setupRequest: (req) => ({ ...req, headers: { cookie: cookie() } }) }],
   });
 }
@@ -95,13 +98,14 @@ async function measure(label: string, src: string | undefined) {
       rows[`flood req/s (${name})`] = Math.round(f.requests.average);
       rows[`ratio (${name})`] = (v.requests.average / base).toFixed(2);
     }
-    const tokens = await unseenTokens(300);
+    // Each unseen token is sent once (autocannon's `amount`), so every latency sample is a first visit.
+    const tokens = await unseenTokens(UNSEEN);
     let next = 0;
     const [u] = await Promise.all([
-      load(server.port, () => tokens[next++ % tokens.length] ?? ""),
+      load(server.port, () => tokens[next++] ?? "", "/read", DURATION, tokens.length),
       load(server.port, forged),
     ]);
-    rows["unseen valid req/s (forged)"] = Math.round(u.requests.average);
+    rows["unseen p50 ms (forged)"] = u.latency.p50;
     rows["unseen p99 ms (forged)"] = u.latency.p99;
     rows["unseen non-2xx"] = u.non2xx;
     return rows;

@@ -186,6 +186,17 @@ async function verify(
       const cached = tagged || hasKey(backend, candidate.integrity, macSalt, iterations, "sha256");
       // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
       const release = !cached && iterations > 1 ? limiterFor(options.derivationBudget).acquire() : undefined;
+      if (tagged && iterations === configured && typeof candidate.encryption === "string") {
+        // The tags proved these salts ours: derive the encryption key beside the
+        // integrity key (two pool threads), so a restart's first visits wait half as long.
+        void keyFor(
+          backend,
+          candidate.encryption,
+          encSalt,
+          options.encryption.iterations,
+          options.encryption.algorithm,
+        );
+      }
       let opened: { digest: string; key: KeyHandle } | undefined;
       try {
         const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options, cached);
