@@ -1,5 +1,6 @@
 import type * as NodeCrypto from "node:crypto";
 import type { CryptoBackend, KeyUse } from "./backend.ts";
+import { fromUtf8 } from "./encoding.ts";
 import { ALGORITHMS } from "./options.ts";
 
 /**
@@ -21,13 +22,14 @@ export function createNodeBackend(crypto: typeof NodeCrypto): CryptoBackend {
       });
     },
     importKey: (raw) => raw,
-    encrypt(algorithm, key, iv, data) {
+    // Text straight into OpenSSL: no TextEncoder pass and no copy of the plaintext.
+    encrypt(algorithm, key, iv, text) {
       const cipher = crypto.createCipheriv(algorithm, key as Uint8Array, iv);
-      return concat(cipher.update(data), cipher.final());
+      return concat(cipher.update(text, "utf8"), cipher.final());
     },
     decrypt(algorithm, key, iv, data) {
       const decipher = crypto.createDecipheriv(algorithm, key as Uint8Array, iv);
-      return concat(decipher.update(data), decipher.final());
+      return fromUtf8(concat(decipher.update(data), decipher.final()));
     },
     hmac: (key, data) =>
       crypto

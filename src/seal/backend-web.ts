@@ -1,5 +1,5 @@
 import type { CryptoBackend, KeyUse } from "./backend.ts";
-import { base64url, utf8 } from "./encoding.ts";
+import { base64url, fromUtf8, utf8 } from "./encoding.ts";
 import { ALGORITHMS, type EncryptionAlgorithm } from "./options.ts";
 
 /** The WebCrypto backend (Workers, browsers, or any `Crypto` passed in by the caller). */
@@ -29,11 +29,13 @@ export function createWebBackend(crypto: Crypto): CryptoBackend {
       return importFor(bits, use);
     },
     importKey: (raw, use) => importFor(raw as BufferSource, use),
-    async encrypt(algorithm, key, iv, data) {
-      return new Uint8Array(await subtle.encrypt(params(algorithm, iv), key as CryptoKey, data as BufferSource));
+    async encrypt(algorithm, key, iv, text) {
+      return new Uint8Array(await subtle.encrypt(params(algorithm, iv), key as CryptoKey, utf8(text) as BufferSource));
     },
     async decrypt(algorithm, key, iv, data) {
-      return new Uint8Array(await subtle.decrypt(params(algorithm, iv), key as CryptoKey, data as BufferSource));
+      return fromUtf8(
+        new Uint8Array(await subtle.decrypt(params(algorithm, iv), key as CryptoKey, data as BufferSource)),
+      );
     },
     async hmac(key, data) {
       return base64url(new Uint8Array(await subtle.sign("HMAC", key as CryptoKey, utf8(data) as BufferSource)));

@@ -20,8 +20,10 @@ export interface CryptoBackend {
   deriveKey(secret: string, salt: string, iterations: number, use: KeyUse): MaybePromise<KeyHandle>;
   /** Wraps raw key bytes (a `Uint8Array` password) for `use`. */
   importKey(raw: Uint8Array, use: KeyUse): MaybePromise<KeyHandle>;
-  encrypt(algorithm: EncryptionAlgorithm, key: KeyHandle, iv: Uint8Array, data: Uint8Array): MaybePromise<Uint8Array>;
-  decrypt(algorithm: EncryptionAlgorithm, key: KeyHandle, iv: Uint8Array, data: Uint8Array): MaybePromise<Uint8Array>;
+  /** Encrypts the UTF-8 bytes of `text`. */
+  encrypt(algorithm: EncryptionAlgorithm, key: KeyHandle, iv: Uint8Array, text: string): MaybePromise<Uint8Array>;
+  /** Decrypts to text, throwing when the bytes are not valid UTF-8. */
+  decrypt(algorithm: EncryptionAlgorithm, key: KeyHandle, iv: Uint8Array, data: Uint8Array): MaybePromise<string>;
   /** HMAC-SHA256 of the UTF-8 text, as unpadded base64url. */
   hmac(key: KeyHandle, data: string): MaybePromise<string>;
 }

@@ -1,6 +1,6 @@
 import { SessionError } from "../errors.ts";
 import type { CryptoBackend, MaybePromise } from "./backend.ts";
-import { fromBase64url, fromUtf8 } from "./encoding.ts";
+import { fromBase64url } from "./encoding.ts";
 import { parseSafe } from "./json.ts";
 import { keyFor } from "./keys.ts";
 import type { ResolvedSealOptions } from "./options.ts";
@@ -26,8 +26,7 @@ export function decrypt(
   try {
     const key = keyFor(backend, password.encryption, salt, iterations, algorithm);
     const open = (k: unknown): MaybePromise<string> => {
-      const plain = backend.decrypt(algorithm, k, fromBase64url(ivText), fromBase64url(cipherText));
-      return plain instanceof Promise ? plain.then(fromUtf8) : fromUtf8(plain);
+      return backend.decrypt(algorithm, k, fromBase64url(ivText), fromBase64url(cipherText));
     };
     const text = key instanceof Promise ? key.then(open) : open(key);
     return text instanceof Promise ? text.catch(fail) : text;

@@ -1,6 +1,6 @@
 import { configError } from "../errors.ts";
 import type { CryptoBackend } from "./backend.ts";
-import { base64url, utf8 } from "./encoding.ts";
+import { base64url } from "./encoding.ts";
 import { stringifyStrict } from "./json.ts";
 import { sealingKeys } from "./keys.ts";
 import { ALGORITHMS, type ResolvedSealOptions, resolveSealOptions, type SealOptions } from "./options.ts";
@@ -61,7 +61,7 @@ export async function sealWith(
   const pendingKeys = sealingKeys(backend, primary, options, now);
   const keys = pendingKeys instanceof Promise ? await pendingKeys : pendingKeys;
   const iv = backend.randomBytes(ALGORITHMS[options.encryption.algorithm].ivBytes);
-  const pendingCipher = backend.encrypt(options.encryption.algorithm, keys.encryptionKey, iv, utf8(text));
+  const pendingCipher = backend.encrypt(options.encryption.algorithm, keys.encryptionKey, iv, text);
   const encrypted = pendingCipher instanceof Promise ? await pendingCipher : pendingCipher;
   // The format holds whole milliseconds; a fractional ttl or offset would make a seal no one can read.
   const expiration = options.ttl ? String(Math.ceil(now + options.ttl)) : "";
