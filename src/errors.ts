@@ -59,33 +59,16 @@ const STATUS: Partial<Record<SessionErrorCode, number>> = {
   ERR_READ_ONLY: 500,
 };
 
-/**
- * Refusals of what the network sent (a bad, forged, expired or foreign
- * cookie). They happen on every such request and are answered with a fresh
- * session, so they carry no stack trace: capturing one was most of the cost
- * of refusing a forged cookie, and its frames would only show this library.
- */
-const REFUSALS: ReadonlySet<SessionErrorCode> = new Set<SessionErrorCode>([
-  "ERR_SEAL_FORMAT",
-  "ERR_SEAL_EXPIRED",
-  "ERR_SEAL_MAC",
-  "ERR_SEAL_PASSWORD_ID",
-  "ERR_SEAL_PAYLOAD",
-  "ERR_SEAL_BUSY",
-  "ERR_SESSION_EXPIRED",
-  "ERR_SESSION_PURPOSE",
-  "ERR_SESSION_SHAPE",
-  "ERR_STORE_MISSING",
-]);
-
 type ErrorWithLimit = ErrorConstructor & { stackTraceLimit?: number };
 
 /**
  * The one error class of sealed-session: a stable `code` and the HTTP `status`
  * an unhandled error of this kind answers with (503 for a store outage, 500
- * for configuration mistakes, 400 otherwise). Refusals of network input
- * (`ERR_SEAL_*` but `ERR_SEAL_VALUE`, `ERR_SESSION_EXPIRED`, `_PURPOSE`,
- * `_SHAPE`, `ERR_STORE_MISSING`) carry no stack trace.
+ * for configuration mistakes, 400 otherwise). The 400s are refusals of what
+ * the network sent (a bad, forged, expired or foreign cookie): they happen on
+ * every such request and are answered with a fresh session, so they carry no
+ * stack trace (capturing one was most of the cost of refusing a forged cookie,
+ * and its frames would show only this library).
  *
  * @example
  * try {
@@ -103,7 +86,7 @@ export class SessionError extends Error {
   readonly status: number;
 
   constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
-    const quiet = REFUSALS.has(code);
+    const quiet = STATUS[code] === undefined;
     const limit = (Error as ErrorWithLimit).stackTraceLimit;
     if (quiet) (Error as ErrorWithLimit).stackTraceLimit = 0;
     super(message, options);
