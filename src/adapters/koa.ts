@@ -1,4 +1,5 @@
 import type { Middleware } from "koa";
+import { SessionError } from "../errors.ts";
 import { openSession } from "../session/manager.ts";
 import { settled } from "../session/pending.ts";
 import type { SessionData as AnySessionData, SessionConfig, SessionManager } from "../session/types.ts";
@@ -67,7 +68,13 @@ export function session(config: SessionConfig<KoaSessionData> | Omit<SessionConf
       }
       throw error;
     }
-    await settled(io);
+    // A write the app did not await failed (a store outage): answer with its
+    // status through Koa's error handling, as an awaited write would have.
+    const failure = (await settled(io)).find((error): error is SessionError => error instanceof SessionError);
+    if (failure) {
+      io.report(failure);
+      throw failure;
+    }
   };
 }
 

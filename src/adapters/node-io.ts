@@ -50,16 +50,22 @@ export class FrameworkIO implements EventIO {
 
   replaceCookies(isOwn: (name: string) => boolean, lines: readonly string[]): void {
     if (this.#res.headersSent) {
-      const error = new SessionError(
-        "ERR_HEADERS_SENT",
-        "a session write came after the response headers were sent; the cookie was not updated",
+      this.report(
+        new SessionError(
+          "ERR_HEADERS_SENT",
+          "a session write came after the response headers were sent; the cookie was not updated",
+        ),
       );
-      if (this.#onError) this.#onError(error.code, this.event, error);
-      else console.error(error);
       return;
     }
     this.ownCookies = mergeSetCookies(this.ownCookies, isOwn, lines);
     this.#base.replaceCookies(isOwn, lines);
+  }
+
+  /** Tells `onError` (or the console, without one) about a failure no caller will see. */
+  report(error: SessionError): void {
+    if (this.#onError) this.#onError(error.code, this.event, error);
+    else console.error(error);
   }
 
   isSecure(): boolean | undefined {
@@ -105,7 +111,19 @@ export function holdResponse(res: ServerResponse, io: FrameworkIO): void {
       flushHead();
       return end.apply(this, args as never);
     }
-    void settled(io).then(() => {
+    void settled(io).then((errors) => {
+      // A write the app did not await failed (a store outage): its response
+      // must not claim success, as an awaited write would have thrown.
+      const failure = errors.find((error): error is SessionError => error instanceof SessionError);
+      if (failure && !res.headersSent) {
+        io.report(failure);
+        head = undefined;
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        res.statusCode = failure.status;
+        res.setHeader("content-type", "text/plain; charset=utf-8");
+        end.apply(this, [res.statusCode === 503 ? "Service Unavailable" : "Internal Server Error"] as never);
+        return;
+      }
       flushHead();
       end.apply(this, args as never);
     });

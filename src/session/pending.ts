@@ -2,7 +2,10 @@ import type { EventIO } from "../event/io.ts";
 
 const kPending: unique symbol = Symbol.for("sealed-session.pending");
 
-type PendingContext = { [kPending]?: Set<Promise<unknown>> };
+/** What a tracked operation came to: undefined, or the error it failed with. */
+type Outcome = { error: unknown } | undefined;
+
+type PendingContext = { [kPending]?: Set<Promise<Outcome>> };
 
 /**
  * Registers a session operation of this request. Framework adapters hold the
@@ -18,9 +21,15 @@ export function track<T>(io: EventIO, operation: Promise<T>): Promise<T> {
     context[kPending] = pending;
   }
   const set = pending;
-  const settled: Promise<unknown> = operation.then(
-    () => set.delete(settled),
-    () => set.delete(settled),
+  const settled: Promise<Outcome> = operation.then(
+    () => {
+      set.delete(settled);
+      return undefined;
+    },
+    (error: unknown) => {
+      set.delete(settled);
+      return { error };
+    },
   );
   set.add(settled);
   return operation;
@@ -33,10 +42,15 @@ export function hasPending(io: EventIO): boolean {
 
 /**
  * Settles once no tracked operation is running, including operations started
- * by those that were running when it was called. Never rejects: the failure
- * of an operation belongs to whoever awaited it.
+ * by those that were running when it was called, with the errors of those
+ * that failed. Never rejects: an adapter decides what a failure the app did
+ * not await means for the response.
  */
-export async function settled(io: EventIO): Promise<void> {
+export async function settled(io: EventIO): Promise<unknown[]> {
   const pending = (io.context as PendingContext)[kPending];
-  while (pending && pending.size > 0) await Promise.all(pending);
+  const errors: unknown[] = [];
+  while (pending && pending.size > 0) {
+    for (const outcome of await Promise.all(pending)) if (outcome) errors.push(outcome.error);
+  }
+  return errors;
 }

@@ -174,6 +174,26 @@ describe.each(flavours)("$name", ({ app }) => {
     expect((await browser.get("/visit")).body).toEqual({ visits: 1 });
   });
 
+  it("answers 503, not the app's 200, when a write it did not await fails on the store", async () => {
+    // A store that is down: each write fails after a moment, as a refused connection would.
+    const store = memoryStore();
+    const down = async (): Promise<never> => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      throw new Error("connection refused");
+    };
+    const failing = Object.assign(Object.create(store) as typeof store, { create: down, update: down });
+    const codes: SessionErrorCode[] = [];
+    const stored = await serve(app({ password, store: failing, onError: (code) => codes.push(code) }));
+    try {
+      const answer = await new Browser(stored.url).get("/unawaited");
+      expect(answer.status).toBe(503);
+      expect(answer.cookies).toEqual([]);
+      expect(codes).toEqual(["ERR_STORE_UNAVAILABLE"]);
+    } finally {
+      await stored.close();
+    }
+  });
+
   it("creates no store record for an anonymous request, one after sign-in", async () => {
     const store = memoryStore();
     const stored = await serve(app({ password, store }));
