@@ -41,6 +41,23 @@ export function defaultBudget(): DerivationBudget {
   return { maxInFlight: Math.min(2, n), maxPerSecond: 16 * n };
 }
 
+/** Derivations for seals of this library (tagged salts) running now, across every limiter. */
+let urgent = 0;
+
+/**
+ * Marks a derivation for a tagged seal (a real user of this process, after a
+ * restart) as running: while any is, the budget refuses, so forgeries never
+ * take the CPU those users wait for. Returns the release.
+ */
+export function holdBudget(): () => void {
+  urgent++;
+  let released = false;
+  return () => {
+    if (!released) urgent--;
+    released = true;
+  };
+}
+
 /** One process-wide limiter per budget setting. */
 class Limiter {
   private inFlight = 0;
@@ -61,7 +78,7 @@ class Limiter {
     const { maxInFlight, maxPerSecond } = this.budget;
     this.tokens = Math.min(maxPerSecond, this.tokens + (Math.max(0, now - this.refilledAt) / 1000) * maxPerSecond);
     this.refilledAt = now;
-    if (this.inFlight >= maxInFlight || this.tokens < 1) {
+    if (urgent > 0 || this.inFlight >= maxInFlight || this.tokens < 1) {
       throw new SessionError("ERR_SEAL_BUSY", "too many untagged seals to verify right now");
     }
     this.tokens -= 1;

@@ -137,6 +137,6 @@ export function hasValidTags(
  * promise from another realm (Next.js's Edge sandbox does), which
  * `instanceof Promise` misses.
  */
-function isAsync<T>(value: MaybePromise<T>): value is Promise<T> {
+export function isAsync<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }

@@ -1,6 +1,6 @@
 import { SessionError } from "../errors.ts";
 import type { CryptoBackend, KeyHandle, MaybePromise } from "./backend.ts";
-import { limiterFor } from "./budget.ts";
+import { holdBudget, limiterFor } from "./budget.ts";
 import { constantTimeEqual } from "./encoding.ts";
 import { cloneJson } from "./json.ts";
 import { hasKey, keyFor, rememberKey } from "./keys.ts";
@@ -17,7 +17,7 @@ import {
 } from "./password.ts";
 import { backendFor } from "./platform.ts";
 import { MAC_PREFIX, type SealCallOptions } from "./seal.ts";
-import { claimsTag, hasValidTags, wouldTag } from "./tags.ts";
+import { claimsTag, hasValidTags, isAsync, wouldTag } from "./tags.ts";
 import { checkExpiration, checkShape, formatError, HMAC_LENGTH } from "./token-shape.ts";
 
 /**
@@ -197,31 +197,38 @@ async function verify(
           options.encryption.algorithm,
         );
       }
-      let opened: { digest: string; key: KeyHandle } | undefined;
+      // A seal of ours whose keys this process lacks (a restart): other derivations wait for it.
+      const held =
+        tagged && !hasKey(backend, candidate.integrity, macSalt, iterations, "sha256") ? holdBudget() : undefined;
       try {
-        const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options, cached);
-        opened = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
+        let opened: { digest: string; key: KeyHandle } | undefined;
+        try {
+          const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options, cached);
+          opened = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
+        } finally {
+          release?.();
+        }
+        if (opened === undefined || !constantTimeEqual(opened.digest, mac)) continue;
+        if (!cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
+        const legacy = iterations !== options.integrity.iterations;
+        const encIterations = legacy ? 1 : options.encryption.iterations;
+        const pendingText = decrypt(backend, candidate, encSalt, encIterations, ivText, cipherText, options);
+        const text = pendingText instanceof Promise ? await pendingText : pendingText;
+        const value = parseOrThrow(text);
+        const found = {
+          passwordId: candidate.id,
+          expiration,
+          legacy,
+          rotated: candidate !== set.primary,
+          untagged: !tagged && wouldTag(set.primary, options.encryption.saltBits, options.integrity.saltBits),
+        };
+        // The cache keeps its own copy: the caller may change `value`.
+        if (token.length <= VERIFIED_MAX_TOKEN)
+          cache.set(key, { token, verified: { ...found, value: cloneJson(value) } });
+        return { ...found, value };
       } finally {
-        release?.();
+        held?.();
       }
-      if (opened === undefined || !constantTimeEqual(opened.digest, mac)) continue;
-      if (!cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
-      const legacy = iterations !== options.integrity.iterations;
-      const encIterations = legacy ? 1 : options.encryption.iterations;
-      const pendingText = decrypt(backend, candidate, encSalt, encIterations, ivText, cipherText, options);
-      const text = pendingText instanceof Promise ? await pendingText : pendingText;
-      const value = parseOrThrow(text);
-      const found = {
-        passwordId: candidate.id,
-        expiration,
-        legacy,
-        rotated: candidate !== set.primary,
-        untagged: !tagged && wouldTag(set.primary, options.encryption.saltBits, options.integrity.saltBits),
-      };
-      // The cache keeps its own copy: the caller may change `value`.
-      if (token.length <= VERIFIED_MAX_TOKEN)
-        cache.set(key, { token, verified: { ...found, value: cloneJson(value) } });
-      return { ...found, value };
     }
   }
   throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
@@ -230,7 +237,8 @@ async function verify(
 /**
  * The candidates whose tag key made these salts, in order. A candidate whose
  * key for these salts is cached skips the check: the tags only guard the
- * derivation, and the MAC decides at the same cost.
+ * derivation, and the MAC decides at the same cost. Synchronous on Node, so a
+ * real seal holds the budget (see holdBudget) before any other request runs.
  */
 function withValidTags(
   backend: CryptoBackend,
@@ -239,30 +247,14 @@ function withValidTags(
   macSalt: string,
   iterations: number,
 ): MaybePromise<readonly NormalizedPassword[]> {
-  const first = candidates[0];
-  if (candidates.length === 1 && first && hasKey(backend, first.integrity, macSalt, iterations, "sha256")) {
-    return candidates;
-  }
-  return checkTags(backend, candidates, encSalt, macSalt, iterations);
-}
-
-async function checkTags(
-  backend: CryptoBackend,
-  candidates: readonly NormalizedPassword[],
-  encSalt: string,
-  macSalt: string,
-  iterations: number,
-): Promise<readonly NormalizedPassword[]> {
-  const owners: NormalizedPassword[] = [];
-  for (const candidate of candidates) {
-    if (hasKey(backend, candidate.integrity, macSalt, iterations, "sha256")) {
-      owners.push(candidate);
-      continue;
-    }
-    const pending = hasValidTags(backend, candidate, encSalt, macSalt);
-    if (pending instanceof Promise ? await pending : pending) owners.push(candidate);
-  }
-  return owners;
+  const checks = candidates.map((candidate) =>
+    hasKey(backend, candidate.integrity, macSalt, iterations, "sha256")
+      ? true
+      : hasValidTags(backend, candidate, encSalt, macSalt),
+  );
+  const pick = (valid: readonly boolean[]) => candidates.filter((_, i) => valid[i]);
+  // isAsync, not instanceof: WebCrypto may answer with promises of another realm (Next.js Edge).
+  return checks.some((check) => isAsync(check)) ? Promise.all(checks).then(pick) : pick(checks as boolean[]);
 }
 
 /**

@@ -42,6 +42,19 @@ async function codeOf(pending: unknown): Promise<string> {
 }
 
 describe("the derivation budget for untagged salts", () => {
+  it("pauses while a tagged seal new to this process derives its keys: forgeries never take its CPU", async () => {
+    const options = resolveSealOptions({ derivationBudget: budget({}) });
+    const [first, second] = await untagged(2);
+    const tagged = await sealWith(countingBackend().backend, { mine: true }, PASSWORD, options);
+    const { backend } = countingBackend();
+    const mine = unsealDetailed(backend, tagged, PASSWORD, options);
+    // Plenty of budget, but a real user of this process is waiting for a derivation.
+    expect(await codeOf(unsealDetailed(backend, first as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
+    expect((await mine).value).toEqual({ mine: true });
+    // Its keys are derived: the budget is open again.
+    expect((await unsealDetailed(backend, second as string, PASSWORD, options)).value).toEqual({ i: 1 });
+  });
+
   it("refuses past maxInFlight at once with ERR_SEAL_BUSY; a tagged seal does not wait behind it", async () => {
     const options = resolveSealOptions({ derivationBudget: budget({ maxInFlight: 1 }) });
     const [first, second, third] = await untagged(3);
