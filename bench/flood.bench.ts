@@ -24,7 +24,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { seal } from "../src/seal/index.ts";
+import { seal } from "sealed-session/seal";
 import { PASSWORD } from "./servers/common.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import * as hapiIron from "@hapi/iron";
 import * as ironWebcrypto from "iron-webcrypto";
 import * as ironWebcrypto1 from "iron-webcrypto-1";
-import { DEFAULT_ITERATIONS, type SealCallOptions, seal, type UnsealCallOptions, unseal } from "../src/seal/index.ts";
+import { DEFAULT_ITERATIONS, type SealCallOptions, seal, type UnsealCallOptions, unseal } from "sealed-session/seal";
 import { ironLimit } from "./iron-limit.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,7 +1,7 @@
 // express 5 + sealed-session/express with default options: `app.use(session(config))`.
 import { createServer } from "node:http";
 import express from "express";
-import { session } from "../../src/adapters/express.ts";
+import { session } from "sealed-session/express";
 import { PASSWORD, ready } from "./common.ts";
 
 const app = express();

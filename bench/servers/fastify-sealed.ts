@@ -1,7 +1,7 @@
 // Fastify 5 + this library's plugin (sealed-session/fastify) with default options.
 import { createServer } from "node:http";
 import Fastify from "fastify";
-import { sessionPlugin } from "../../src/adapters/fastify.ts";
+import { sessionPlugin } from "sealed-session/fastify";
 import { PASSWORD, ready } from "./common.ts";
 
 const app = Fastify({ serverFactory: (handler) => createServer(handler) });

@@ -5,10 +5,8 @@ import { createServer } from "node:http";
 import { pathToFileURL } from "node:url";
 import { PASSWORD, ready } from "./common.ts";
 
-type Lib = typeof import("../../src/index.ts");
-const lib = (await import(
-  process.env.FLOOD_SRC ? pathToFileURL(process.env.FLOOD_SRC).href : "../../src/index.ts"
-)) as Lib;
+type Lib = typeof import("sealed-session");
+const lib = (await import(process.env.FLOOD_SRC ? pathToFileURL(process.env.FLOOD_SRC).href : "sealed-session")) as Lib;
 
 const config = { password: PASSWORD, onError: () => {} };
 

@@ -2,7 +2,7 @@
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import { Hono } from "hono";
-import { session } from "../../src/adapters/hono.ts";
+import { session } from "sealed-session/hono";
 import { type Counter, PASSWORD, ready } from "./common.ts";
 
 const app = new Hono()

@@ -1,7 +1,7 @@
 // koa 3 + sealed-session/koa with default options: `app.use(session(config))`.
 import { createServer } from "node:http";
 import Koa from "koa";
-import { session } from "../../src/adapters/koa.ts";
+import { session } from "sealed-session/koa";
 import { PASSWORD, ready } from "./common.ts";
 
 const app = new Koa();

@@ -9,7 +9,7 @@ import {
   type SessionConfig,
   toNodeListener,
   useSession,
-} from "../../src/index.ts";
+} from "sealed-session";
 import { type Counter, PASSWORD, POSTGRES_URL, REDIS_URL, ready } from "./common.ts";
 
 const config: SessionConfig<Counter> = { password: PASSWORD };
