@@ -32,14 +32,29 @@ const DURATION = Number(process.env.FLOOD_DURATION) || 5;
 const CONNECTIONS = Number(process.env.FLOOD_CONNECTIONS) || 10;
 const UNSEEN = Number(process.env.FLOOD_UNSEEN) || 300;
 
+const POOL = 20_000;
+
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 const b64 = (bytes: number) => randomBytes(bytes).toString("base64url");
-const garbage = () => `h3=${b64(150)}`;
-const forged = () => `h3=Fe26.2**${hex(32)}*${b64(16)}*${b64(64)}**${hex(32)}*${b64(32)}`;
-const claiming = () => {
+
+/**
+ * Cookies made before the phase and handed out in turn: the flood client
+ * shares this process with the valid client, so making a forgery per request
+ * would slow the valid client by more than the server's refusals do. The
+ * server keeps nothing of a refused token, so a pool of 20,000 is as good as
+ * an endless stream.
+ */
+function pool(make: () => string): () => string {
+  const cookies = Array.from({ length: POOL }, make);
+  let next = 0;
+  return () => cookies[next++ % POOL] as string;
+}
+const garbage = pool(() => `h3=${b64(150)}`);
+const forged = pool(() => `h3=Fe26.2**${hex(32)}*${b64(16)}*${b64(64)}**${hex(32)}*${b64(32)}`);
+const claiming = pool(() => {
   const nonce = hex(16);
   return `h3=Fe26.2**${nonce}${hex(16)}*${b64(16)}*${b64(64)}**${nonce}${hex(16)}*${b64(32)}`;
-};
+});
 
 interface Server {
   readonly port: number;
