@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
+import { packPackage } from "./fixture-app.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -58,6 +60,18 @@ export async function sharedBuild(
       rmSync(lock, { recursive: true, force: true });
     }
   }
+}
+
+/** The package packed once per run (a fresh `tsc` build of src/, so no stale dist/). */
+export async function sharedTarball(): Promise<SharedBuild & { file: string }> {
+  const packed = await sharedBuild(
+    "tarball",
+    () => mkdtempSync(join(tmpdir(), "sealed-session-pack-")),
+    async (dir) => void (await packPackage(dir)),
+  );
+  const file = readdirSync(packed.dir).find((name) => name.endsWith(".tgz"));
+  if (!file) throw new Error(`no tarball in ${packed.dir}`);
+  return { ...packed, file: join(packed.dir, file) };
 }
 
 async function buildIn(dir: string, build: (dir: string) => Promise<void>): Promise<string> {

@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type SharedBuild, sharedBuild } from "./app-cache.ts";
+import { type SharedBuild, sharedBuild, sharedTarball } from "./app-cache.ts";
 import { createApp, inApp, NODE22, npmInstall, ROOT } from "./built-app.ts";
-import { copyFixture, installWith, packPackage, sh } from "./fixture-app.ts";
+import { copyFixture, installWith, sh } from "./fixture-app.ts";
 
 /**
  * The Next.js, SvelteKit and React Router apps the tests build from the packed
@@ -12,18 +11,6 @@ import { copyFixture, installWith, packPackage, sh } from "./fixture-app.ts";
  * per vitest run (app-cache.ts). Builds hold no password: the servers read
  * SESSION_SECRET when they start.
  */
-
-/** The package packed once per run (a fresh `tsc` build of src/, so no stale dist/). */
-export async function sharedTarball(): Promise<SharedBuild & { file: string }> {
-  const packed = await sharedBuild(
-    "tarball",
-    () => mkdtempSync(join(tmpdir(), "sealed-session-pack-")),
-    async (dir) => void (await packPackage(dir)),
-  );
-  const file = readdirSync(packed.dir).find((name) => name.endsWith(".tgz"));
-  if (!file) throw new Error(`no tarball in ${packed.dir}`);
-  return { ...packed, file: join(packed.dir, file) };
-}
 
 /** Runs `use` with the run's tarball; a tarball private to this file goes once the build is done. */
 async function withTarball<T>(use: (tarball: string) => Promise<T>): Promise<T> {
