@@ -116,6 +116,7 @@ describe.runIf(!missing || process.env.CI)("sealed-session/nitro in a Nuxt 4 app
   });
 
   it("resolves every auto-imported session function, and its type, to sealed-session", async () => {
+    expect(await inApp(dir!, "npm", ["ls", "nuxt", "--depth=0"])).toContain("nuxt@4.");
     const answer = JSON.parse((await app.fetch("/api/manager", new CookieJar())).body);
     expect(answer).toEqual({ regenerate: "function", flash: "function", sameId: true });
     const types = readFileSync(join(dir!, ".nuxt/types/nitro-imports.d.ts"), "utf8");
