@@ -14,6 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // One folder per run for the framework apps the test files share (test/adapters/app-cache.ts).
+    globalSetup: ["test/adapters/app-cache-setup.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -1,11 +1,12 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { CookieJar } from "../helpers/cookie-jar.ts";
+import { sharedTarball } from "./app-cache.ts";
 
 /**
  * Framework apps built and served the way users deploy them: a temp copy of a
@@ -29,18 +30,9 @@ export async function missingPrerequisite(needs: { node22?: boolean } = {}): Pro
   return undefined;
 }
 
-let tarball: Promise<string> | undefined;
-
-/** `npm pack` of the built package, once per test file. */
-export function packedTarball(): Promise<string> {
-  tarball ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sealed-session-pack-"));
-    await run("npm", ["pack", "--ignore-scripts", "--pack-destination", dir], { cwd: ROOT });
-    const file = readdirSync(dir).find((name) => name.endsWith(".tgz"));
-    if (!file) throw new Error("npm pack produced no tarball");
-    return join(dir, file);
-  })();
-  return tarball;
+/** The package packed once per vitest run (app-cache.ts), shared by every app of the run. */
+export async function packedTarball(): Promise<string> {
+  return (await sharedTarball()).file;
 }
 
 /** A temp app: the fixture's files, then `files` (path → contents or a file to copy) over them. */

@@ -15,9 +15,8 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURES = join(ROOT, "test/adapters/fixtures");
 const run = promisify(execFile);
 
-/** Builds the package into a staging folder and packs it; returns the tarball's path. */
-export async function packPackage(): Promise<string> {
-  const staging = mkdtempSync(join(tmpdir(), "sealed-session-pack-"));
+/** Builds the package into a staging folder (a new one by default) and packs it; returns the tarball's path. */
+export async function packPackage(staging = mkdtempSync(join(tmpdir(), "sealed-session-pack-"))): Promise<string> {
   await run(
     process.execPath,
     [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", join(staging, "dist")],

@@ -1,28 +1,26 @@
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { parseSetCookie } from "cookie-es";
 import { sealData } from "iron-session";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSealedSessionStorage } from "../../src/adapters/react-router.ts";
+import { toWebHandler, useSession } from "../../src/index.ts";
 import { unseal } from "../../src/seal/index.ts";
-import { copyFixture, installWith, packPackage, type RunningApp, removeDir, serve, sh } from "./fixture-app.ts";
+import type { SharedBuild } from "./app-cache.ts";
+import { nextApp } from "./apps.ts";
+import { type RunningApp, serve } from "./fixture-app.ts";
 import { appsSkipped, CHROMIUM, CHROMIUM_ARGS, chromiumRun, SCREENSHOTS } from "./fixture-env.ts";
 
 /**
  * sealed-session/next inside a real Next.js app: the packed package installed
  * into a copy of test/adapters/fixtures/next-app with the README's example
- * files (examples/next/), `next build`, then `next start`, driven over HTTP
- * and, for the Server Action forms, in Chromium.
+ * files (examples/next/), `next build` (apps.ts, once per run), then
+ * `next start`, driven over HTTP and, for the Server Action forms, in Chromium.
  */
 const PASSWORD = "Nx7-fixture!kQ3xW7vM0bN2cL9zH4sG6fJ1pA";
+const OLD_PASSWORD = "Nx6-retired!Lp4yX8wN1cM3dK0aJ5tH7gE2qB";
 const config = { password: PASSWORD, name: "app-session" };
-const EXAMPLES = {
-  "examples/next/lib/session.ts": "lib/session.ts",
-  "examples/next/app/page.tsx": "app/page.tsx",
-  "examples/next/app/actions.ts": "app/actions.ts",
-  "examples/next/app/api/session/route.ts": "app/api/session/route.ts",
-};
 
 type Json = Record<string, unknown>;
 
@@ -38,24 +36,20 @@ function cookieHeader(lines: string[], previous = ""): string {
 }
 
 describe.skipIf(appsSkipped)("sealed-session/next in a Next.js app (next build && next start)", () => {
-  let dir: string | undefined;
-  let tarball: string | undefined;
+  let built: SharedBuild | undefined;
   let app: RunningApp;
 
   beforeAll(async () => {
-    tarball = await packPackage();
-    dir = copyFixture("next-app", EXAMPLES);
-    await installWith(dir, tarball);
-    await sh(dir, "node_modules/.bin/next", ["build"]);
-    app = await serve(dir, "node_modules/.bin/next", (port) => ["start", "-H", "127.0.0.1", "-p", String(port)], {
+    built = await nextApp();
+    app = await serve(built.dir, "node_modules/.bin/next", (port) => ["start", "-H", "127.0.0.1", "-p", String(port)], {
       SESSION_SECRET: PASSWORD,
+      OLD_SESSION_SECRET: OLD_PASSWORD,
     });
   }, 600_000);
 
   afterAll(async () => {
     await app?.close();
-    removeDir(dir);
-    removeDir(tarball && dirname(tarball));
+    built?.release();
   }, 120_000);
 
   const get = (path: string, cookie = "", init: RequestInit = {}) =>
@@ -107,6 +101,24 @@ describe.skipIf(appsSkipped)("sealed-session/next in a Next.js app (next build &
       );
     }
     expect(response.headers.getSetCookie()).toEqual([]);
+  });
+
+  it("a Server Component reads a cookie sealed under a rotated-out password; the reseal it skips goes to onError", async () => {
+    const before = toWebHandler(async (event) => {
+      const old = await useSession(event, { password: { id: "old", secret: OLD_PASSWORD }, name: "app-session" });
+      await old.update({ user: "ada", visits: 4 });
+      return null;
+    });
+    const cookie = cookieHeader((await before(new Request("http://localhost/"))).headers.getSetCookie());
+    expect(cookie).toMatch(/^app-session=Fe26\.2\*old\*/);
+    for (let reload = 0; reload < 2; reload++) {
+      const response = await get("/rotated", cookie);
+      const html = await response.text();
+      expect(html).toContain('<b id="user">ada</b>');
+      expect(html).toMatch(/<span id="visits">4<\/span>/);
+      expect(html).toContain('<p id="reported">ERR_READ_ONLY</p>');
+      expect(response.headers.getSetCookie()).toEqual([]);
+    }
   });
 
   it("a session too large for one cookie is written in chunks and read back whole", async () => {

@@ -1,34 +1,26 @@
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { parseSetCookie } from "cookie-es";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toWebHandler, useSession } from "../../src/index.ts";
 import { unseal } from "../../src/seal/index.ts";
-import { copyFixture, installWith, packPackage, ROOT, type RunningApp, removeDir, serve, sh } from "./fixture-app.ts";
+import type { SharedBuild } from "./app-cache.ts";
+import { REACT_ROUTER_VARIANTS, type ReactRouterVariant, reactRouterApp, reactRouterEnv } from "./apps.ts";
+import { NODE22 } from "./built-app.ts";
+import { type RunningApp, serve, sh } from "./fixture-app.ts";
 import { appsSkipped, CHROMIUM, CHROMIUM_ARGS, chromiumRun, SCREENSHOTS } from "./fixture-env.ts";
 
 /**
  * sealed-session/react-router inside real React Router apps: the packed
  * package installed into a copy of test/adapters/fixtures/react-router-app
  * with the README's example files, built with React Router's Vite plugin
- * (`react-router build`) and served by `react-router-serve`. React Router 7
- * runs on this Node (20+); React Router 8 needs Node 22, taken from
- * .runtimes/ (`bash scripts/runtimes.sh node22` installs it).
+ * (`react-router build`, apps.ts, once per run) and served by
+ * `react-router-serve`. React Router 7 runs on this Node (20+); React Router 8
+ * needs Node 22, taken from .runtimes/ (`bash scripts/runtimes.sh node22`
+ * installs it).
  */
 const PASSWORD = "Rr7-fixture!kQ3xW7vM0bN2cL9zH4sG6fJ1pA";
-const NODE22 = join(ROOT, ".runtimes/node_modules/node22/bin/node");
-const EXAMPLES = {
-  "examples/react-router/sessions.server.ts": "app/sessions.server.ts",
-  "examples/react-router/routes/home.tsx": "app/routes/home.tsx",
-};
-
-interface Variant {
-  readonly major: number;
-  /** Folder holding the node binary that builds and serves the app; undefined: this process's. */
-  readonly nodeDir: string | undefined;
-  readonly overlays: Record<string, string>;
-}
 
 const hasNode22 = existsSync(NODE22);
 if (!hasNode22 && !process.env.CI && !appsSkipped) {
@@ -36,26 +28,7 @@ if (!hasNode22 && !process.env.CI && !appsSkipped) {
 }
 if (!hasNode22 && process.env.CI) throw new Error(`${NODE22} is missing: CI must install the runtimes first`);
 
-const variants: Variant[] = [
-  { major: 7, nodeDir: undefined, overlays: EXAMPLES },
-  ...(hasNode22
-    ? [
-        {
-          major: 8,
-          nodeDir: dirname(NODE22),
-          overlays: {
-            ...EXAMPLES,
-            "test/adapters/fixtures/react-router-v8/package.json": "package.json",
-            "test/adapters/fixtures/react-router-v8/package-lock.json": "package-lock.json",
-          },
-        },
-      ]
-    : []),
-];
-
-/** One tarball for every variant of this file. */
-let tarball: Promise<string> | undefined;
-afterAll(async () => removeDir(tarball && dirname(await tarball)));
+const variants: ReactRouterVariant[] = REACT_ROUTER_VARIANTS.filter((variant) => variant.major === 7 || hasNode22);
 
 /** The Cookie header a browser would send after these Set-Cookie lines (deletions dropped). */
 function cookieAfter(response: Response, previous = ""): string {
@@ -71,24 +44,20 @@ function cookieAfter(response: Response, previous = ""): string {
 describe.skipIf(appsSkipped).each(variants)(
   "React Router $major app (Vite plugin build, react-router-serve)",
   (variant) => {
-    let dir: string | undefined;
+    let built: SharedBuild | undefined;
     let app: RunningApp;
 
     beforeAll(async () => {
-      tarball ??= packPackage();
-      dir = copyFixture("react-router-app", variant.overlays);
-      await installWith(dir, await tarball);
-      const env = variant.nodeDir ? { PATH: `${variant.nodeDir}:${process.env.PATH}` } : {};
-      await sh(dir, "node_modules/.bin/react-router", ["build"], env);
-      app = await serve(dir, "node_modules/.bin/react-router-serve", () => ["./build/server/index.js"], {
-        ...env,
+      built = await reactRouterApp(variant);
+      app = await serve(built.dir, "node_modules/.bin/react-router-serve", () => ["./build/server/index.js"], {
+        ...reactRouterEnv(variant),
         SESSION_SECRET: PASSWORD,
       });
     }, 600_000);
 
     afterAll(async () => {
       await app?.close();
-      removeDir(dir);
+      built?.release();
     }, 120_000);
 
     const get = (path: string, cookie = "") =>
@@ -105,7 +74,7 @@ describe.skipIf(appsSkipped).each(variants)(
       const { node } = (await (await get("/api/session")).json()) as { node: string };
       if (variant.nodeDir) expect(node).toMatch(/^v22\./);
       else expect(node).toBe(process.version);
-      const installed = await sh(dir!, "npm", ["ls", "react-router", "--depth=0"]);
+      const installed = await sh(built!.dir, "npm", ["ls", "react-router", "--depth=0"]);
       expect(installed).toContain(`react-router@${variant.major}.`);
     });
 

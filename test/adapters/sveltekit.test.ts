@@ -1,70 +1,19 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toWebHandler, useSession } from "../../src/index.ts";
 import { unseal } from "../../src/seal/index.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
-import {
-  createApp,
-  freePort,
-  inApp,
-  missingPrerequisite,
-  NODE22,
-  npmInstall,
-  PASSWORD,
-  packedTarball,
-  ROOT,
-  type RunningApp,
-  removeApp,
-  serve,
-} from "./built-app.ts";
+import type { SharedBuild } from "./app-cache.ts";
+import { SVELTEKIT_VARIANTS, svelteKitApp } from "./apps.ts";
+import { freePort, inApp, missingPrerequisite, PASSWORD, type RunningApp, serve } from "./built-app.ts";
 import { browserFlow, CHROMIUM } from "./sveltekit-browser.ts";
 
 /**
  * `sealed-session/sveltekit` in SvelteKit apps from npm, installed with the
- * packed tarball, built with `vite build` (adapter-node) and served with
- * `node build`: the README's hook, app.d.ts and page, plus an endpoint.
+ * packed tarball, built with `vite build` (adapter-node, apps.ts) and served
+ * with `node build`: the README's hook, app.d.ts and page, plus an endpoint.
  * SvelteKit 3 (the current major) needs Node 22; SvelteKit 2 runs on Node 20.
  */
-const NODE20 = join(ROOT, ".runtimes/node_modules/node20/bin/node");
-const example = (path: string) => new URL(`../../examples/sveltekit/src/${path}`, import.meta.url);
-
-const variants = [
-  {
-    name: "SvelteKit 3 on Node 22",
-    node: NODE22,
-    browser: true,
-    // adapter-node 6 takes the origin from the config (paths.origin) at build time, 5 from ORIGIN at run time.
-    buildEnv: (origin: string): Record<string, string> => ({ APP_ORIGIN: origin }),
-    tsconfig: "$app/tsconfig",
-    deps: {
-      "@sveltejs/kit": "^3.0.0",
-      "@sveltejs/adapter-node": "^6.0.0",
-      "@sveltejs/vite-plugin-svelte": "^7.0.0",
-      "@types/node": "^22.0.0",
-      svelte: "^5.0.0",
-      typescript: "^6.0.0",
-      vite: "^8.0.0",
-    },
-  },
-  {
-    name: "SvelteKit 2 on Node 20",
-    node: existsSync(NODE20) ? NODE20 : process.execPath,
-    browser: false,
-    buildEnv: (): Record<string, string> => ({}),
-    tsconfig: "./.svelte-kit/tsconfig.json",
-    deps: {
-      "@sveltejs/kit": "^2.62.0",
-      "@sveltejs/adapter-node": "^5.0.0",
-      "@sveltejs/vite-plugin-svelte": "^6.0.0",
-      "@types/node": "^20.0.0",
-      svelte: "^5.0.0",
-      typescript: "~5.9.0",
-      vite: "^7.0.0",
-    },
-  },
-];
-
 const missing = await missingPrerequisite({ node22: true });
 if (missing && !process.env.CI) console.warn(`skipping the SvelteKit apps: ${missing}`);
 const hasChromium = existsSync(CHROMIUM);
@@ -72,44 +21,25 @@ if (!missing && !hasChromium && !process.env.CI) {
   console.warn(`skipping the SvelteKit browser test: ${CHROMIUM} is missing (apt-get install chromium)`);
 }
 
-describe.runIf(!missing || process.env.CI).each(variants)("$name", (variant) => {
-  let dir: string | undefined;
+describe.runIf(!missing || process.env.CI).each(SVELTEKIT_VARIANTS)("$name", (variant) => {
+  let built: SharedBuild | undefined;
   let app: RunningApp;
 
   beforeAll(async () => {
     if (missing) throw new Error(`the SvelteKit apps cannot run: ${missing}`);
     const port = await freePort();
     const origin = `http://localhost:${port}`;
-    dir = createApp("sveltekit-app", {
-      "package.json": JSON.stringify({
-        name: "sveltekit-app",
-        private: true,
-        type: "module",
-        dependencies: { "sealed-session": `file:${await packedTarball()}` },
-        devDependencies: variant.deps,
-      }),
-      "tsconfig.json": JSON.stringify({
-        extends: variant.tsconfig,
-        include: ["src"],
-        compilerOptions: { strict: true, noEmit: true },
-      }),
-      "src/session-hook.ts": example("hooks.server.ts"),
-      "src/app.d.ts": example("app.d.ts"),
-      "src/routes/+page.server.ts": example("routes/+page.server.ts"),
-      "src/routes/+page.svelte": example("routes/+page.svelte"),
-    });
-    await npmInstall(dir);
-    await inApp(dir, variant.node, ["node_modules/vite/bin/vite.js", "build"], variant.buildEnv(origin));
-    app = await serve(dir, port, variant.node, ["build"], { SESSION_SECRET: PASSWORD, ORIGIN: origin });
+    built = await svelteKitApp(variant, origin);
+    app = await serve(built.dir, port, variant.node, ["build"], { SESSION_SECRET: PASSWORD, ORIGIN: origin });
   }, 600_000);
 
   afterAll(async () => {
     await app?.close();
-    removeApp(dir);
+    built?.release();
   });
 
   it("typechecks: the hook fits Handle and sequence, locals.session is typed by App.Locals", async () => {
-    await inApp(dir!, variant.node, ["node_modules/typescript/bin/tsc", "-p", "."], {}, 120_000);
+    await inApp(built!.dir, variant.node, ["node_modules/typescript/bin/tsc", "-p", "."], {}, 120_000);
   }, 150_000);
 
   it("signs in from a form action, shows the data after reload, updates, signs out", async () => {
