@@ -12,13 +12,16 @@
 // (a restart), each with its own salts and each sent once, during the forged
 // flood: the latency of those first visits.
 // The result is the valid client's throughput under each flood, as a ratio to
-// its throughput under the garbage flood of the same run.
+// its throughput under the garbage flood of the same round, the median over
+// rounds (phases rotate their order each round; with FLOOD_BEFORE the two
+// servers take turns).
 //
 // Environment:
 //   FLOOD_DURATION     seconds per phase                       default 5
 //   FLOOD_CONNECTIONS  connections of each client              default 10
 //   FLOOD_UNSEEN       unseen tokens sent (one request each)    default 300
-//   FLOOD_BEFORE       another copy of src/index.ts to measure beside this one
+//   FLOOD_ROUNDS       rounds; ratios are medians over rounds    default 3
+//   FLOOD_BEFORE       the index.js of another build (an older commit) to measure beside this one
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
@@ -31,6 +34,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const DURATION = Number(process.env.FLOOD_DURATION) || 5;
 const CONNECTIONS = Number(process.env.FLOOD_CONNECTIONS) || 10;
 const UNSEEN = Number(process.env.FLOOD_UNSEEN) || 300;
+const ROUNDS = Number(process.env.FLOOD_ROUNDS) || 3;
 
 const POOL = 20_000;
 
@@ -94,41 +98,82 @@ async function unseenTokens(n: number): Promise<string[]> {
   return out;
 }
 
-async function measure(label: string, src: string | undefined) {
-  const server = await start(src);
-  try {
-    const valid = await validCookie(server.port);
-    // Unmeasured: JIT warm-up of the read path and of the refusals.
-    await Promise.all([load(server.port, () => valid, "/read", 2), load(server.port, forged, "/read", 2)]);
-    const rows: Record<string, number | string> = { variant: label };
-    let base = 0;
-    for (const [name, flood] of [
-      ["garbage", garbage],
-      ["forged", forged],
-      ["claiming", claiming],
-    ] as const) {
-      const [v, f] = await Promise.all([load(server.port, () => valid), load(server.port, flood)]);
-      if (name === "garbage") base = v.requests.average;
-      rows[`valid req/s (${name})`] = Math.round(v.requests.average);
-      rows[`flood req/s (${name})`] = Math.round(f.requests.average);
-      rows[`ratio (${name})`] = (v.requests.average / base).toFixed(2);
-    }
-    // Each unseen token is sent once (autocannon's `amount`), so every latency sample is a first visit.
-    const tokens = await unseenTokens(UNSEEN);
-    let next = 0;
-    const [u] = await Promise.all([
-      load(server.port, () => tokens[next++] ?? "", "/read", DURATION, tokens.length),
-      load(server.port, forged),
-    ]);
-    rows["unseen p50 ms (forged)"] = u.latency.p50;
-    rows["unseen p99 ms (forged)"] = u.latency.p99;
-    rows["unseen non-2xx"] = u.non2xx;
-    return rows;
-  } finally {
-    server.child.kill();
-  }
+const PHASES = [
+  ["garbage", garbage],
+  ["forged", forged],
+  ["claiming", claiming],
+] as const;
+type Phase = (typeof PHASES)[number][0];
+
+interface Variant {
+  readonly label: string;
+  readonly server: Server;
+  readonly valid: string;
+  /** Per phase, the valid client's req/s of each round, and the flood's. */
+  readonly valids: Record<Phase, number[]>;
+  readonly floods: Record<Phase, number[]>;
+  readonly p50: number[];
+  readonly p99: number[];
+  non2xx: number;
 }
 
-const results = [await measure("this checkout", undefined)];
-if (process.env.FLOOD_BEFORE) results.push(await measure(`FLOOD_BEFORE`, process.env.FLOOD_BEFORE));
-console.table(results);
+async function prepare(label: string, src: string | undefined): Promise<Variant> {
+  const server = await start(src);
+  const valid = await validCookie(server.port);
+  // Unmeasured: JIT warm-up of the read path and of the refusals.
+  await Promise.all([load(server.port, () => valid, "/read", 2), load(server.port, forged, "/read", 2)]);
+  const empty = () => ({ garbage: [], forged: [], claiming: [] });
+  return { label, server, valid, valids: empty(), floods: empty(), p50: [], p99: [], non2xx: 0 };
+}
+
+/** One round of a variant: the three floods (in a rotating order), then the unseen tokens under the forged flood. */
+async function round(variant: Variant, index: number): Promise<void> {
+  const { port } = variant.server;
+  for (let k = 0; k < PHASES.length; k++) {
+    const [name, flood] = PHASES[(index + k) % PHASES.length] as (typeof PHASES)[number];
+    const [v, f] = await Promise.all([load(port, () => variant.valid), load(port, flood)]);
+    variant.valids[name].push(v.requests.average);
+    variant.floods[name].push(f.requests.average);
+  }
+  // Each unseen token is sent once (autocannon's `amount`), so every latency sample is a first visit.
+  const tokens = await unseenTokens(UNSEEN);
+  let next = 0;
+  const [u] = await Promise.all([
+    load(port, () => tokens[next++] ?? "", "/read", DURATION, tokens.length),
+    load(port, forged),
+  ]);
+  variant.p50.push(u.latency.p50);
+  variant.p99.push(u.latency.p99);
+  variant.non2xx += u.non2xx;
+}
+
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? Number.NaN;
+
+/** The table row: median over rounds of each round's ratio to its own garbage phase. */
+function row(variant: Variant): Record<string, number | string> {
+  const out: Record<string, number | string> = { variant: variant.label };
+  for (const [name] of PHASES) {
+    const ratios = variant.valids[name].map((v, i) => v / (variant.valids.garbage[i] ?? Number.NaN));
+    out[`valid req/s (${name})`] = Math.round(median(variant.valids[name]));
+    out[`flood req/s (${name})`] = Math.round(median(variant.floods[name]));
+    out[`ratio (${name})`] = median(ratios).toFixed(2);
+  }
+  out["unseen p50 ms (forged)"] = median(variant.p50);
+  out["unseen p99 ms (forged)"] = median(variant.p99);
+  out["unseen worst p99 ms"] = Math.max(...variant.p99);
+  out["unseen non-2xx"] = variant.non2xx;
+  return out;
+}
+
+const variants = [await prepare("this checkout", undefined)];
+if (process.env.FLOOD_BEFORE) variants.push(await prepare("FLOOD_BEFORE", process.env.FLOOD_BEFORE));
+try {
+  for (let r = 0; r < ROUNDS; r++) {
+    // Variants take turns within a round, in alternating order, so drifts of a shared machine fall on both.
+    for (const variant of r % 2 ? [...variants].reverse() : variants) await round(variant, r);
+    console.error(`round ${r + 1}/${ROUNDS} done`);
+  }
+} finally {
+  for (const variant of variants) variant.server.child.kill();
+}
+console.table(variants.map(row));

@@ -3,7 +3,10 @@ import { SessionError } from "../errors.ts";
 /**
  * How much PBKDF2 work tokens with salts this library did not tag may cost
  * (cookies of h3, vinxi, iron-session or an older version of this library, and
- * forgeries): derivations at once, and per second.
+ * forgeries): derivations at once, and per second. The rate adapts: each
+ * derivation whose MAC then fails (a forgery) halves it, down to
+ * `maxPerSecond / 16`; each one that opens a token (a migrating user) doubles
+ * it, up to `maxPerSecond`. A flood so runs at the floor, a migration at full rate.
  *
  * @example
  * const budget: DerivationBudget = { maxInFlight: 2, maxPerSecond: 64 };
@@ -12,7 +15,7 @@ import { SessionError } from "../errors.ts";
 export interface DerivationBudget {
   /** Derivations running at once (on libuv's thread pool or in WebCrypto). */
   maxInFlight: number;
-  /** Derivations started per second (a bucket that refills continuously, one second deep). */
+  /** Most derivations started per second (a bucket that refills continuously, one second deep). */
   maxPerSecond: number;
 }
 
@@ -31,15 +34,19 @@ function cores(): number {
 
 /**
  * Two at once (one on a single core): half of libuv's default pool of four
- * threads, so the keys of tagged seals never queue behind forgeries; 16 per
- * core per second, about 5 % of the CPU at 8192 iterations, enough for a
- * migration's returning users (each costs one derivation per process, then
- * hits the key cache).
+ * threads, so the keys of tagged seals never queue behind forgeries; up to 16
+ * per core per second (about 5 % of the CPU at 8192 iterations) while tokens
+ * keep opening, enough for a migration's returning users (each costs one
+ * derivation per process, then hits the key cache); 1 per core per second
+ * under a flood of forgeries.
  */
 export function defaultBudget(): DerivationBudget {
   const n = cores();
   return { maxInFlight: Math.min(2, n), maxPerSecond: 16 * n };
 }
+
+/** Ends a derivation taken from the budget, saying whether its token then opened. */
+export type Release = (opened: boolean) => void;
 
 /** Derivations for seals of this library (tagged salts) running now, across every limiter. */
 let urgent = 0;
@@ -61,32 +68,39 @@ export function holdBudget(): () => void {
 /** One process-wide limiter per budget setting. */
 class Limiter {
   private inFlight = 0;
+  /** The current rate, between `floor` and `maxPerSecond`. */
+  private rate: number;
   private tokens: number;
   // A monotonic clock: a wall clock set back (or frozen by a test) must not drain the bucket.
   private refilledAt = performance.now();
 
   private readonly budget: DerivationBudget;
+  private readonly floor: number;
 
   constructor(budget: DerivationBudget) {
     this.budget = budget;
+    this.rate = budget.maxPerSecond;
     this.tokens = budget.maxPerSecond;
+    this.floor = Math.max(1, budget.maxPerSecond / 16);
   }
 
   /** Takes one derivation from the budget or throws `ERR_SEAL_BUSY`; never waits. */
-  acquire(): () => void {
+  acquire(): Release {
     const now = performance.now();
-    const { maxInFlight, maxPerSecond } = this.budget;
-    this.tokens = Math.min(maxPerSecond, this.tokens + (Math.max(0, now - this.refilledAt) / 1000) * maxPerSecond);
+    this.tokens = Math.min(this.rate, this.tokens + (Math.max(0, now - this.refilledAt) / 1000) * this.rate);
     this.refilledAt = now;
-    if (urgent > 0 || this.inFlight >= maxInFlight || this.tokens < 1) {
+    if (urgent > 0 || this.inFlight >= this.budget.maxInFlight || this.tokens < 1) {
       throw new SessionError("ERR_SEAL_BUSY", "too many untagged seals to verify right now");
     }
     this.tokens -= 1;
     this.inFlight++;
     let released = false;
-    return () => {
-      if (!released) this.inFlight--;
+    return (opened) => {
+      if (released) return;
       released = true;
+      this.inFlight--;
+      this.rate = opened ? Math.min(this.budget.maxPerSecond, this.rate * 2) : Math.max(this.floor, this.rate / 2);
+      this.tokens = Math.min(this.tokens, this.rate);
     };
   }
 }

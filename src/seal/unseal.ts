@@ -205,10 +205,14 @@ async function verify(
         try {
           const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options, cached);
           opened = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
-        } finally {
-          release?.();
+        } catch (error) {
+          release?.(false);
+          throw error;
         }
-        if (opened === undefined || !constantTimeEqual(opened.digest, mac)) continue;
+        const matched = opened !== undefined && constantTimeEqual(opened.digest, mac);
+        // The budget learns whether derivations pay off: forgeries shrink it, migrating users grow it.
+        release?.(matched);
+        if (!matched || opened === undefined) continue;
         if (!cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
         const legacy = iterations !== options.integrity.iterations;
         const encIterations = legacy ? 1 : options.encryption.iterations;

@@ -100,6 +100,20 @@ describe("the derivation budget for untagged salts", () => {
     expect(codes).toEqual(["ERR_SEAL_MAC", "ERR_SEAL_BUSY", "ERR_SEAL_BUSY", "ERR_SEAL_BUSY"]);
   });
 
+  it("shrinks while derivations keep failing (a flood), down to maxPerSecond / 16; a real cookie still gets through at the floor", async () => {
+    const options = resolveSealOptions({ derivationBudget: budget({ maxPerSecond: 32 + ++setting / 1e6 }) });
+    const { backend } = countingBackend();
+    const codes: string[] = [];
+    for (let i = 0; i < 10; i++) codes.push(await codeOf(unsealDetailed(backend, await forged(), PASSWORD, options)));
+    // A fixed budget of 32 per second would have derived for all ten. Halving at each failure: 32 → 16 → 8 → 4 → 2,
+    // and the bucket never holds more than the rate, so the sixth forgery already finds it empty.
+    expect(codes).toEqual([...Array(6).fill("ERR_SEAL_MAC"), ...Array(4).fill("ERR_SEAL_BUSY")]);
+    // At the floor (2 per second) a real untagged cookie still gets through once the bucket refills.
+    const [real] = await untagged(1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await unsealDetailed(backend, real as string, PASSWORD, options)).value).toEqual({ i: 0 });
+  });
+
   it("out-of-range budgets are ERR_CONFIG", async () => {
     for (const b of [{ maxInFlight: 0 }, { maxPerSecond: 0.5 }, { maxInFlight: Number.NaN }]) {
       expect(() => resolveSealOptions({ derivationBudget: b })).toThrow(
