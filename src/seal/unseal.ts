@@ -181,12 +181,15 @@ async function verify(
   }
   for (const iterations of order) {
     for (const candidate of owners) {
+      const known = hasKey(backend, candidate.integrity, macSalt, iterations, "sha256");
       // An untagged salt's key is derived outside the cache and kept only once
       // its MAC passes: random salts of forgeries must not evict real keys.
-      const cached = tagged || hasKey(backend, candidate.integrity, macSalt, iterations, "sha256");
+      const cached = tagged || known;
       // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
       const release = !cached && iterations > 1 ? limiterFor(options.derivationBudget).acquire() : undefined;
-      if (tagged && iterations === configured && typeof candidate.encryption === "string") {
+      // A seal of ours whose keys this process lacks (a restart): other derivations wait for it.
+      const held = tagged && !known ? holdBudget() : undefined;
+      if (held && iterations === configured && typeof candidate.encryption === "string") {
         // The tags proved these salts ours: derive the encryption key beside the
         // integrity key (two pool threads), so a restart's first visits wait half as long.
         void keyFor(
@@ -197,9 +200,6 @@ async function verify(
           options.encryption.algorithm,
         );
       }
-      // A seal of ours whose keys this process lacks (a restart): other derivations wait for it.
-      const held =
-        tagged && !hasKey(backend, candidate.integrity, macSalt, iterations, "sha256") ? holdBudget() : undefined;
       try {
         let opened: { digest: string; key: KeyHandle } | undefined;
         try {
