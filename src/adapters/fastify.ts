@@ -5,6 +5,7 @@ import { openSession } from "../session/manager.ts";
 import { hasPending, settled } from "../session/pending.ts";
 import type { SessionConfig, SessionData, SessionManager } from "../session/types.ts";
 import { reportHeadersSent } from "./headers-sent.ts";
+import { failedWrite, reportFailure } from "./unawaited.ts";
 
 /**
  * The data type of `request.session`; add your fields by augmenting it.
@@ -83,7 +84,13 @@ const register: FastifyPluginAsync<SessionConfig<FastifySessionData>> = async (a
     if (!io) return done(null, payload);
     // Writes the route did not await land before the headers leave; most requests have none.
     if (!hasPending(io)) return done(null, flush(io, reply, payload));
-    settled(io).then(() => done(null, flush(io, reply, payload)), done);
+    settled(io).then((errors) => {
+      // A write the route did not await failed (a store outage): Fastify's error handling answers with its status.
+      const failure = failedWrite(errors);
+      if (!failure) return done(null, flush(io, reply, payload));
+      reportFailure(config, request, failure);
+      done(failure);
+    }, done);
   });
 };
 

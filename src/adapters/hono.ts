@@ -4,6 +4,7 @@ import { openSession } from "../session/manager.ts";
 import { settled } from "../session/pending.ts";
 import type { SessionConfig, SessionData, SessionManager } from "../session/types.ts";
 import { reportHeadersSent } from "./headers-sent.ts";
+import { failedWrite, reportFailure } from "./unawaited.ts";
 
 /**
  * The Hono environment this middleware adds: `c.var.session` / `c.get("session")`.
@@ -86,9 +87,17 @@ export function session<T extends object = SessionData>(
     } finally {
       // Writes the route did not await land first; then c.res is final (an error
       // response from onError included), and c.header copies it before appending.
-      await settled(io);
+      const failure = failedWrite(await settled(io));
       io.sent = true;
-      for (const line of io.lines) c.header("set-cookie", line, { append: true });
+      if (failure) {
+        // It failed (a store outage): the route's response would claim a success that did not happen.
+        reportFailure(config, c, failure);
+        c.res = new Response(failure.status === 503 ? "Service Unavailable" : "Internal Server Error", {
+          status: failure.status,
+        });
+      } else {
+        for (const line of io.lines) c.header("set-cookie", line, { append: true });
+      }
     }
   };
 }

@@ -1,9 +1,9 @@
 import type { Middleware } from "koa";
-import { SessionError } from "../errors.ts";
 import { openSession } from "../session/manager.ts";
 import { settled } from "../session/pending.ts";
 import type { SessionData as AnySessionData, SessionConfig, SessionManager } from "../session/types.ts";
 import { FrameworkIO } from "./node-io.ts";
+import { failedWrite } from "./unawaited.ts";
 
 /**
  * The data of `ctx.session`, for you to declare. Left empty, `ctx.session.data`
@@ -70,7 +70,7 @@ export function session(config: SessionConfig<KoaSessionData> | Omit<SessionConf
     }
     // A write the app did not await failed (a store outage): answer with its
     // status through Koa's error handling, as an awaited write would have.
-    const failure = (await settled(io)).find((error): error is SessionError => error instanceof SessionError);
+    const failure = failedWrite(await settled(io));
     if (failure) {
       io.report(failure);
       throw failure;

@@ -4,6 +4,7 @@ import { type EventIO, kEventIO, mergeSetCookies, nodeIO } from "../event/io.ts"
 import type { H3EventV1Like } from "../event/types.ts";
 import { hasPending, settled } from "../session/pending.ts";
 import type { SessionConfig } from "../session/types.ts";
+import { failedWrite, reportFailure } from "./unawaited.ts";
 
 /**
  * What a framework knows about the request that Node's socket does not: whether
@@ -64,8 +65,7 @@ export class FrameworkIO implements EventIO {
 
   /** Tells `onError` (or the console, without one) about a failure no caller will see. */
   report(error: SessionError): void {
-    if (this.#onError) this.#onError(error.code, this.event, error);
-    else console.error(error);
+    reportFailure({ onError: this.#onError }, this.event, error);
   }
 
   isSecure(): boolean | undefined {
@@ -114,7 +114,7 @@ export function holdResponse(res: ServerResponse, io: FrameworkIO): void {
     void settled(io).then((errors) => {
       // A write the app did not await failed (a store outage): its response
       // must not claim success, as an awaited write would have thrown.
-      const failure = errors.find((error): error is SessionError => error instanceof SessionError);
+      const failure = failedWrite(errors);
       if (failure && !res.headersSent) {
         io.report(failure);
         head = undefined;

@@ -7,7 +7,7 @@ import Fastify4 from "fastify-4";
 import fastifyCookie9 from "fastify-cookie-9";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FastifySessionData, sessionPlugin } from "../../src/adapters/fastify.ts";
-import { eventHandler, toNodeListener, useSession } from "../../src/index.ts";
+import { eventHandler, memoryStore, toNodeListener, useSession } from "../../src/index.ts";
 import type { SessionConfig } from "../../src/session/types.ts";
 import { app as honoApp, config as honoConfig } from "./fixtures/hono-app.ts";
 import { Client, PASSWORD, SESSION_NAME, walkThrough } from "./scenario.ts";
@@ -107,6 +107,24 @@ describe.each(versions)("sealed-session/fastify on %s", (_, factory, cookiePlugi
     expect(response.headers.getSetCookie()).toEqual([]);
     await late;
     expect(codes).toEqual(["ERR_HEADERS_SENT"]);
+  });
+
+  it("answers 503, not the route's 200, when a write it did not await fails on the store", async () => {
+    const store = memoryStore();
+    const down = async (): Promise<never> => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      throw new Error("connection refused");
+    };
+    const failing = Object.assign(Object.create(store) as typeof store, { create: down, update: down });
+    const codes: string[] = [];
+    const app = factory();
+    await app.register(sessionPlugin, { ...config, store: failing, onError: (code) => codes.push(code) });
+    await app.register(routes);
+    closers.push(() => app.close());
+    const response = await fetch(`${await app.listen({ port: 0, host: "127.0.0.1" })}/visit-later`, { method: "POST" });
+    expect(response.status).toBe(503);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(codes).toEqual(["ERR_STORE_UNAVAILABLE"]);
   });
 
   it('decides secure: "auto" from request.protocol, so `trustProxy` and X-Forwarded-Proto count', async () => {

@@ -1,7 +1,10 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { Hono } from "hono";
 import { afterAll, describe, expect, it } from "vitest";
-import { app } from "./fixtures/hono-app.ts";
+import { session } from "../../src/adapters/hono.ts";
+import { memoryStore } from "../../src/index.ts";
+import { app, config } from "./fixtures/hono-app.ts";
 import { Client, cookieNames, walkThrough } from "./scenario.ts";
 import { missing, runtimes, runtimesDir, type SpawnedServer, spawnServer } from "./spawn-server.ts";
 
@@ -29,6 +32,26 @@ describe("sealed-session/hono", () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it("answers 503, not the route's 200, when a write it did not await fails on the store", async () => {
+    const store = memoryStore();
+    const down = async (): Promise<never> => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      throw new Error("connection refused");
+    };
+    const failing = Object.assign(Object.create(store) as typeof store, { create: down, update: down });
+    const codes: string[] = [];
+    const failingApp = new Hono()
+      .use(session({ password: config.password, store: failing, onError: (code) => codes.push(code) }))
+      .get("/", (c) => {
+        void c.var.session.update({ visits: 1 });
+        return c.json({ queued: true });
+      });
+    const response = await failingApp.request("http://localhost/");
+    expect(response.status).toBe(503);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(codes).toEqual(["ERR_STORE_UNAVAILABLE"]);
   });
 
   const noBun = missing(runtimes.bun);
