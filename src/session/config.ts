@@ -1,3 +1,4 @@
+import { checkNumber } from "../config-checks.ts";
 import { assertCookieName, type ResolvedCookieOptions, resolveCookieOptions } from "../cookie/options.ts";
 import { configError } from "../errors.ts";
 import type { CryptoBackend } from "../seal/backend.ts";
@@ -107,18 +108,14 @@ function headerNameOf(option: false | string | undefined, name: string): string 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function timeout(value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    configError(`storeTimeout must be a positive number of milliseconds, at most ${MAX_TIMER_MS}`);
-  }
+  if (value === 0) configError("storeTimeout must be positive: 0 would fail every store call at once");
+  if (value !== undefined) checkNumber(value, "storeTimeout (ms)", 0, MAX_TIMER_MS);
   return value;
 }
 
 function seconds(value: number | undefined, field: string): number | undefined {
   if (value === undefined || value === 0) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    configError(`${field} must be a positive number of seconds`);
-  }
+  checkNumber(value, `${field} (seconds)`, 0);
   return value;
 }
 
