@@ -1,4 +1,5 @@
 import { SessionError } from "../errors.ts";
+import { getOrAdd } from "../memo.ts";
 
 /**
  * How much PBKDF2 work tokens with salts this library did not tag may cost
@@ -109,11 +110,5 @@ const limiters = new Map<string, Limiter>();
 
 /** The shared limiter of a budget setting. */
 export function limiterFor(budget: DerivationBudget): Limiter {
-  const id = `${budget.maxInFlight}:${budget.maxPerSecond}`;
-  let limiter = limiters.get(id);
-  if (!limiter) {
-    limiter = new Limiter(budget);
-    limiters.set(id, limiter);
-  }
-  return limiter;
+  return getOrAdd(limiters, `${budget.maxInFlight}:${budget.maxPerSecond}`, () => new Limiter(budget));
 }

@@ -1,3 +1,4 @@
+import { getOrAdd } from "../memo.ts";
 import type { CryptoBackend, KeyHandle, KeyUse, MaybePromise } from "./backend.ts";
 import { hex } from "./encoding.ts";
 import { LruCache } from "./lru.ts";
@@ -67,22 +68,9 @@ function keyId(iterations: number, use: KeyUse): string {
 
 /** The cached keys of one salt, created empty on first use. Nested maps: a hit hashes the salt once. */
 function saltKeys(backend: CryptoBackend, secret: string, salt: string): SaltKeys {
-  let bySecret = derived.get(backend);
-  if (!bySecret) {
-    bySecret = new Map();
-    derived.set(backend, bySecret);
-  }
-  let bySalt = bySecret.get(secret);
-  if (!bySalt) {
-    bySalt = new LruCache(KEY_CACHE_SIZE);
-    bySecret.set(secret, bySalt);
-  }
-  let keys = bySalt.get(salt);
-  if (!keys) {
-    keys = new Map();
-    bySalt.set(salt, keys);
-  }
-  return keys;
+  const bySecret = getOrAdd(derived, backend, () => new Map<string, LruCache<string, SaltKeys>>());
+  const bySalt = getOrAdd(bySecret, secret, () => new LruCache<string, SaltKeys>(KEY_CACHE_SIZE));
+  return getOrAdd(bySalt, salt, (): SaltKeys => new Map());
 }
 
 /** Salts and keys the sealing side uses until the window closes. */
@@ -113,16 +101,8 @@ export function sealingKeys(
   now: number,
 ): MaybePromise<SealingKeys> {
   if (options.saltReuseMs <= 0) return freshKeys(backend, password, options);
-  let perPassword = windows.get(backend);
-  if (!perPassword) {
-    perPassword = new WeakMap();
-    windows.set(backend, perPassword);
-  }
-  let perOptions = perPassword.get(password);
-  if (!perOptions) {
-    perOptions = new Map();
-    perPassword.set(password, perOptions);
-  }
+  const perPassword = getOrAdd(windows, backend, () => new WeakMap<NormalizedPassword, Map<string, Window>>());
+  const perOptions = getOrAdd(perPassword, password, () => new Map<string, Window>());
   const id = optionsId(options);
   const current = perOptions.get(id);
   if (current && current.until > now) return current.keys;
@@ -178,22 +158,9 @@ function keysFor(
 }
 
 function importedKey(backend: CryptoBackend, raw: Uint8Array, use: KeyUse): MaybePromise<KeyHandle> {
-  let perBackend = imported.get(backend);
-  if (!perBackend) {
-    perBackend = new WeakMap();
-    imported.set(backend, perBackend);
-  }
-  let perKey = perBackend.get(raw);
-  if (!perKey) {
-    perKey = new Map();
-    perBackend.set(raw, perKey);
-  }
-  let key = perKey.get(use);
-  if (key === undefined) {
-    key = backend.importKey(raw, use);
-    perKey.set(use, key);
-  }
-  return key;
+  const perBackend = getOrAdd(imported, backend, () => new WeakMap<Uint8Array, Map<KeyUse, MaybePromise<KeyHandle>>>());
+  const perKey = getOrAdd(perBackend, raw, () => new Map<KeyUse, MaybePromise<KeyHandle>>());
+  return getOrAdd(perKey, use, () => backend.importKey(raw, use));
 }
 
 function randomSalt(backend: CryptoBackend, bits: number): string {

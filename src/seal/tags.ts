@@ -1,3 +1,4 @@
+import { getOrAdd } from "../memo.ts";
 import type { CryptoBackend, KeyHandle, MaybePromise } from "./backend.ts";
 import { constantTimeEqual, fromBase64url, hex, utf8 } from "./encoding.ts";
 import type { NormalizedPassword } from "./password.ts";
@@ -54,11 +55,7 @@ const tagKeys = new WeakMap<CryptoBackend, Map<string, MaybePromise<KeyHandle>>>
 
 /** The tag key of a password, derived once per backend (an HMAC of a fixed label under the integrity secret). */
 function tagKey(backend: CryptoBackend, secret: string): MaybePromise<KeyHandle> {
-  let perSecret = tagKeys.get(backend);
-  if (!perSecret) {
-    perSecret = new Map();
-    tagKeys.set(backend, perSecret);
-  }
+  const perSecret = getOrAdd(tagKeys, backend, () => new Map<string, MaybePromise<KeyHandle>>());
   let key = perSecret.get(secret);
   if (key === undefined) {
     const outer = backend.importKey(utf8(secret), "sha256");

@@ -1,4 +1,5 @@
 import { SessionError } from "../errors.ts";
+import { getOrAdd } from "../memo.ts";
 import type { CryptoBackend, KeyHandle, MaybePromise } from "./backend.ts";
 import { holdBudget, limiterFor } from "./budget.ts";
 import { constantTimeEqual } from "./encoding.ts";
@@ -291,15 +292,6 @@ function macDigest(
 }
 
 function verifiedCache(set: PasswordSet, options: ResolvedSealOptions): LruCache<string, Entry> {
-  let perSet = verified.get(set);
-  if (!perSet) {
-    perSet = new WeakMap();
-    verified.set(set, perSet);
-  }
-  let cache = perSet.get(options);
-  if (!cache) {
-    cache = new LruCache(VERIFIED_CACHE_SIZE);
-    perSet.set(options, cache);
-  }
-  return cache;
+  const perSet = getOrAdd(verified, set, () => new WeakMap<ResolvedSealOptions, LruCache<string, Entry>>());
+  return getOrAdd(perSet, options, () => new LruCache<string, Entry>(VERIFIED_CACHE_SIZE));
 }
