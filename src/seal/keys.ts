@@ -2,6 +2,7 @@ import { getOrAdd } from "../memo.ts";
 import type { CryptoBackend, KeyHandle, KeyUse, MaybePromise } from "./backend.ts";
 import { hex } from "./encoding.ts";
 import { LruCache } from "./lru.ts";
+import { andThenBoth, isAsync } from "./maybe-promise.ts";
 import type { ResolvedSealOptions } from "./options.ts";
 import type { NormalizedPassword, Secret } from "./password.ts";
 import { saltLength, taggedSalts } from "./tags.ts";
@@ -120,7 +121,7 @@ function freshKeys(
 ): MaybePromise<SealingKeys> {
   const { encryption, integrity } = options;
   const tagged = taggedSalts(backend, password, saltLength(encryption.saltBits), saltLength(integrity.saltBits));
-  if (tagged instanceof Promise) {
+  if (isAsync(tagged)) {
     return tagged.then((salts) => keysFor(backend, password, options, salts.encryption, salts.integrity));
   }
   const encryptionSalt =
@@ -146,15 +147,12 @@ function keysFor(
     encryption.algorithm,
   );
   const integrityKey = keyFor(backend, password.integrity, integritySalt, integrity.iterations, "sha256");
-  if (encryptionKey instanceof Promise || integrityKey instanceof Promise) {
-    return Promise.all([encryptionKey, integrityKey]).then(([e, i]) => ({
-      encryptionSalt,
-      encryptionKey: e,
-      integritySalt,
-      integrityKey: i,
-    }));
-  }
-  return { encryptionSalt, encryptionKey, integritySalt, integrityKey };
+  return andThenBoth(encryptionKey, integrityKey, (e, i) => ({
+    encryptionSalt,
+    encryptionKey: e,
+    integritySalt,
+    integrityKey: i,
+  }));
 }
 
 function importedKey(backend: CryptoBackend, raw: Uint8Array, use: KeyUse): MaybePromise<KeyHandle> {
