@@ -72,7 +72,8 @@ export const MAX_COOKIE_AGE_SEC = 400 * 24 * 3600;
 /** What browsers guarantee for one cookie: name, value and attributes together. */
 export const MAX_COOKIE_BYTES = 4096;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** An HTTP token (RFC 9110): what cookie and header names are made of. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Printable ASCII but ';' (which would start a new attribute).
 const ATTRIBUTE_VALUE = /^[\u0020-\u003A\u003C-\u007E]*$/;
 

@@ -1,5 +1,5 @@
 import { checkNumber } from "../config-checks.ts";
-import { assertCookieName, type ResolvedCookieOptions, resolveCookieOptions } from "../cookie/options.ts";
+import { assertCookieName, type ResolvedCookieOptions, resolveCookieOptions, TOKEN } from "../cookie/options.ts";
 import { configError } from "../errors.ts";
 import type { CryptoBackend } from "../seal/backend.ts";
 import { type ResolvedSealOptions, resolveSealOptions } from "../seal/options.ts";
@@ -98,7 +98,7 @@ export function resolveConfig(config: SessionConfig<object>): ResolvedConfig {
 function headerNameOf(option: false | string | undefined, name: string): string | undefined {
   if (option === false) return undefined;
   if (option === undefined) return `x-${name.toLowerCase()}-session`;
-  if (typeof option !== "string" || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(option)) {
+  if (typeof option !== "string" || !TOKEN.test(option)) {
     configError("sessionHeader must be a header name or false");
   }
   return option.toLowerCase();
