@@ -1,3 +1,4 @@
+import { checkNumber, checkOneOf } from "../config-checks.ts";
 import { configError } from "../errors.ts";
 
 /**
@@ -71,7 +72,8 @@ export const MAX_COOKIE_AGE_SEC = 400 * 24 * 3600;
 /** What browsers guarantee for one cookie: name, value and attributes together. */
 export const MAX_COOKIE_BYTES = 4096;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** An HTTP token (RFC 9110): what cookie and header names are made of. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Printable ASCII but ';' (which would start a new attribute).
 const ATTRIBUTE_VALUE = /^[\u0020-\u003A\u003C-\u007E]*$/;
 
@@ -96,48 +98,32 @@ export function resolveCookieOptions(options: CookieOptions | undefined): Resolv
   const given: unknown = o.sameSite;
   const sameSite =
     given === true ? "strict" : given === false || given === undefined ? undefined : String(given).toLowerCase();
-  if (sameSite !== undefined && !isSameSite(sameSite)) {
-    configError(`cookie sameSite must be "lax", "strict" or "none" (got ${JSON.stringify(sameSite)})`);
-  }
+  checkOneOf(sameSite, "cookie sameSite", ["lax", "strict", "none"]);
+  checkOneOf(o.secure, "cookie secure", [true, false, "auto"]);
   const secure = o.secure ?? true;
   if (sameSite === "none" && secure === false)
     configError('cookie sameSite "none" requires secure: browsers drop it otherwise');
-  if (o.maxAge !== undefined && !(Number.isInteger(o.maxAge) && o.maxAge >= 1 && o.maxAge <= MAX_COOKIE_AGE_SEC)) {
-    // Max-Age is whole seconds; 0 deletes the cookie at once, and browsers cap it at 400 days.
-    configError(`cookie maxAge must be a whole number of seconds from 1 to ${MAX_COOKIE_AGE_SEC} (400 days)`);
-  }
+  // Max-Age is whole seconds; 0 deletes the cookie at once, and browsers cap it at 400 days.
+  if (o.maxAge !== undefined) checkNumber(o.maxAge, "cookie maxAge (seconds)", 1, MAX_COOKIE_AGE_SEC, true);
   if (o.expires !== undefined && !(o.expires instanceof Date && Number.isFinite(o.expires.getTime()))) {
     configError("cookie expires must be a valid Date");
   }
   const chunkMaxLength = o.chunkMaxLength ?? DEFAULT_CHUNK_MAX_LENGTH;
-  if (!Number.isInteger(chunkMaxLength) || chunkMaxLength < 100 || chunkMaxLength > MAX_COOKIE_BYTES) {
-    configError(`cookie chunkMaxLength must be an integer from 100 to ${MAX_COOKIE_BYTES}`);
-  }
+  checkNumber(chunkMaxLength, "cookie chunkMaxLength", 100, MAX_COOKIE_BYTES, true);
   const maxChunks = o.maxChunks ?? DEFAULT_MAX_CHUNKS;
-  if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > MAX_READABLE_CHUNKS) {
-    configError(`cookie maxChunks must be an integer from 1 to ${MAX_READABLE_CHUNKS}`);
-  }
-  if (o.priority !== undefined && !["low", "medium", "high"].includes(o.priority)) {
-    configError(
-      `cookie priority must be "low", "medium" or "high" (got ${JSON.stringify(String(o.priority).slice(0, 32))})`,
-    );
-  }
-  for (const flag of ["httpOnly", "partitioned"] as const) {
-    if (o[flag] !== undefined && typeof o[flag] !== "boolean") configError(`cookie ${flag} must be a boolean`);
-  }
-  if (o.secure !== undefined && typeof o.secure !== "boolean" && o.secure !== "auto") {
-    configError('cookie secure must be true, false or "auto"');
-  }
+  checkNumber(maxChunks, "cookie maxChunks", 1, MAX_READABLE_CHUNKS, true);
+  checkOneOf(o.priority, "cookie priority", ["low", "medium", "high"]);
+  checkOneOf(o.httpOnly, "cookie httpOnly", [true, false]);
+  checkOneOf(o.partitioned, "cookie partitioned", [true, false]);
   const maxTotalLength = o.maxTotalLength ?? DEFAULT_MAX_TOTAL_LENGTH;
-  if (!Number.isInteger(maxTotalLength) || maxTotalLength < 100)
-    configError("cookie maxTotalLength must be an integer ≥ 100");
+  checkNumber(maxTotalLength, "cookie maxTotalLength", 100, undefined, true);
   return {
     maxTotalLength,
     path,
     domain: o.domain,
     httpOnly: o.httpOnly ?? true,
     secure,
-    sameSite,
+    sameSite: sameSite as ResolvedCookieOptions["sameSite"],
     maxAge: o.maxAge,
     expires: o.expires,
     partitioned: o.partitioned ?? false,
@@ -145,8 +131,4 @@ export function resolveCookieOptions(options: CookieOptions | undefined): Resolv
     chunkMaxLength,
     maxChunks,
   };
-}
-
-function isSameSite(value: string): value is "lax" | "strict" | "none" {
-  return value === "lax" || value === "strict" || value === "none";
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { setCookieName } from "../cookie/serialize.ts";
 import { configError, SessionError } from "../errors.ts";
+import { getOrAdd } from "../memo.ts";
 import type { AnyEvent, HonoContextLike } from "./types.ts";
 
 /**
@@ -31,14 +32,7 @@ const contexts = new WeakMap<object, Record<string, unknown>>();
 
 /** The IO for any accepted event shape, built once per event. */
 export function eventIO(event: AnyEvent): EventIO {
-  const own = (event as { [kEventIO]?: EventIO })[kEventIO];
-  if (own) return own;
-  let io = ios.get(event);
-  if (!io) {
-    io = buildIO(event);
-    ios.set(event, io);
-  }
-  return io;
+  return (event as { [kEventIO]?: EventIO })[kEventIO] ?? getOrAdd(ios, event, buildIO);
 }
 
 function buildIO(event: AnyEvent): EventIO {
@@ -182,13 +176,7 @@ function contextOf(event: object, req?: object): Record<string, unknown> {
   const own = (event as { context?: unknown }).context;
   if (typeof own === "object" && own !== null) return own as Record<string, unknown>;
   // Plain { req } objects may be rebuilt per call: key their state on the Request.
-  const key = req ?? event;
-  let context = contexts.get(key);
-  if (!context) {
-    context = {};
-    contexts.set(key, context);
-  }
-  return context;
+  return getOrAdd(contexts, req ?? event, () => ({}));
 }
 
 function isRequest(value: unknown): value is Request {

@@ -1,4 +1,5 @@
 import { SessionError } from "../errors.ts";
+import { getOrAdd } from "../memo.ts";
 
 /**
  * How much PBKDF2 work tokens with salts this library did not tag may cost
@@ -67,40 +68,40 @@ export function holdBudget(): () => void {
 
 /** One process-wide limiter per budget setting. */
 class Limiter {
-  private inFlight = 0;
+  #inFlight = 0;
   /** The current rate, between `floor` and `maxPerSecond`. */
-  private rate: number;
-  private tokens: number;
+  #rate: number;
+  #tokens: number;
   // A monotonic clock: a wall clock set back (or frozen by a test) must not drain the bucket.
-  private refilledAt = performance.now();
+  #refilledAt = performance.now();
 
-  private readonly budget: DerivationBudget;
-  private readonly floor: number;
+  readonly #budget: DerivationBudget;
+  readonly #floor: number;
 
   constructor(budget: DerivationBudget) {
-    this.budget = budget;
-    this.rate = budget.maxPerSecond;
-    this.tokens = budget.maxPerSecond;
-    this.floor = Math.max(1, budget.maxPerSecond / 16);
+    this.#budget = budget;
+    this.#rate = budget.maxPerSecond;
+    this.#tokens = budget.maxPerSecond;
+    this.#floor = Math.max(1, budget.maxPerSecond / 16);
   }
 
   /** Takes one derivation from the budget or throws `ERR_SEAL_BUSY`; never waits. */
   acquire(): Release {
     const now = performance.now();
-    this.tokens = Math.min(this.rate, this.tokens + (Math.max(0, now - this.refilledAt) / 1000) * this.rate);
-    this.refilledAt = now;
-    if (urgent > 0 || this.inFlight >= this.budget.maxInFlight || this.tokens < 1) {
+    this.#tokens = Math.min(this.#rate, this.#tokens + (Math.max(0, now - this.#refilledAt) / 1000) * this.#rate);
+    this.#refilledAt = now;
+    if (urgent > 0 || this.#inFlight >= this.#budget.maxInFlight || this.#tokens < 1) {
       throw new SessionError("ERR_SEAL_BUSY", "too many untagged seals to verify right now");
     }
-    this.tokens -= 1;
-    this.inFlight++;
+    this.#tokens -= 1;
+    this.#inFlight++;
     let released = false;
     return (opened) => {
       if (released) return;
       released = true;
-      this.inFlight--;
-      this.rate = opened ? Math.min(this.budget.maxPerSecond, this.rate * 2) : Math.max(this.floor, this.rate / 2);
-      this.tokens = Math.min(this.tokens, this.rate);
+      this.#inFlight--;
+      this.#rate = opened ? Math.min(this.#budget.maxPerSecond, this.#rate * 2) : Math.max(this.#floor, this.#rate / 2);
+      this.#tokens = Math.min(this.#tokens, this.#rate);
     };
   }
 }
@@ -109,11 +110,5 @@ const limiters = new Map<string, Limiter>();
 
 /** The shared limiter of a budget setting. */
 export function limiterFor(budget: DerivationBudget): Limiter {
-  const id = `${budget.maxInFlight}:${budget.maxPerSecond}`;
-  let limiter = limiters.get(id);
-  if (!limiter) {
-    limiter = new Limiter(budget);
-    limiters.set(id, limiter);
-  }
-  return limiter;
+  return getOrAdd(limiters, `${budget.maxInFlight}:${budget.maxPerSecond}`, () => new Limiter(budget));
 }

@@ -11,12 +11,6 @@ export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const CHARS: readonly string[] = ALPHABET.split("");
-const ch = (n: number): string => CHARS[n] as string;
-const LOOKUP = new Int16Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
-
 /** Node's, Bun's or Deno's `Buffer`, when the runtime has one that speaks base64url. */
 const NativeBuffer = (
   globalThis as {
@@ -35,23 +29,11 @@ export function base64url(bytes: Uint8Array): string {
   return base64urlPortable(bytes);
 }
 
-/** The portable encoder, for runtimes without `Buffer` (Workers, browsers). */
+/** The portable encoder, for runtimes without `Buffer` (Workers, browsers): `btoa` is on every runtime. */
 export function base64urlPortable(bytes: Uint8Array): string {
-  let out = "";
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    out += ch(n >> 18) + ch((n >> 12) & 63) + ch((n >> 6) & 63) + ch(n & 63);
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = (bytes[i] as number) << 16;
-    out += ch(n >> 18) + ch((n >> 12) & 63);
-  } else if (rest === 2) {
-    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8);
-    out += ch(n >> 18) + ch((n >> 12) & 63) + ch((n >> 6) & 63);
-  }
-  return out;
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
 }
 
 /** Decodes base64url text that has already passed {@link isBase64url} (natively where the runtime can). */
@@ -60,20 +42,15 @@ export function fromBase64url(text: string): Uint8Array {
   return fromBase64urlPortable(text);
 }
 
-/** The portable decoder, for runtimes without `Buffer`. */
+/**
+ * The portable decoder, for runtimes without `Buffer`. `atob` takes unpadded
+ * input whose length is not 1 mod 4 (which {@link isBase64url} ensures) and,
+ * like `Buffer`, drops the unused bits of the last character.
+ */
 export function fromBase64urlPortable(text: string): Uint8Array {
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let j = 0;
-  for (let i = 0; i < text.length; i++) {
-    value = (value << 6) | (LOOKUP[text.charCodeAt(i)] as number);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[j++] = (value >> bits) & 0xff;
-    }
-  }
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
   return out;
 }
 

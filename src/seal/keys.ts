@@ -1,6 +1,8 @@
+import { getOrAdd } from "../memo.ts";
 import type { CryptoBackend, KeyHandle, KeyUse, MaybePromise } from "./backend.ts";
 import { hex } from "./encoding.ts";
 import { LruCache } from "./lru.ts";
+import { andThenBoth, isAsync } from "./maybe-promise.ts";
 import type { ResolvedSealOptions } from "./options.ts";
 import type { NormalizedPassword, Secret } from "./password.ts";
 import { saltLength, taggedSalts } from "./tags.ts";
@@ -67,22 +69,9 @@ function keyId(iterations: number, use: KeyUse): string {
 
 /** The cached keys of one salt, created empty on first use. Nested maps: a hit hashes the salt once. */
 function saltKeys(backend: CryptoBackend, secret: string, salt: string): SaltKeys {
-  let bySecret = derived.get(backend);
-  if (!bySecret) {
-    bySecret = new Map();
-    derived.set(backend, bySecret);
-  }
-  let bySalt = bySecret.get(secret);
-  if (!bySalt) {
-    bySalt = new LruCache(KEY_CACHE_SIZE);
-    bySecret.set(secret, bySalt);
-  }
-  let keys = bySalt.get(salt);
-  if (!keys) {
-    keys = new Map();
-    bySalt.set(salt, keys);
-  }
-  return keys;
+  const bySecret = getOrAdd(derived, backend, () => new Map<string, LruCache<string, SaltKeys>>());
+  const bySalt = getOrAdd(bySecret, secret, () => new LruCache<string, SaltKeys>(KEY_CACHE_SIZE));
+  return getOrAdd(bySalt, salt, (): SaltKeys => new Map());
 }
 
 /** Salts and keys the sealing side uses until the window closes. */
@@ -113,16 +102,8 @@ export function sealingKeys(
   now: number,
 ): MaybePromise<SealingKeys> {
   if (options.saltReuseMs <= 0) return freshKeys(backend, password, options);
-  let perPassword = windows.get(backend);
-  if (!perPassword) {
-    perPassword = new WeakMap();
-    windows.set(backend, perPassword);
-  }
-  let perOptions = perPassword.get(password);
-  if (!perOptions) {
-    perOptions = new Map();
-    perPassword.set(password, perOptions);
-  }
+  const perPassword = getOrAdd(windows, backend, () => new WeakMap<NormalizedPassword, Map<string, Window>>());
+  const perOptions = getOrAdd(perPassword, password, () => new Map<string, Window>());
   const id = optionsId(options);
   const current = perOptions.get(id);
   if (current && current.until > now) return current.keys;
@@ -140,7 +121,7 @@ function freshKeys(
 ): MaybePromise<SealingKeys> {
   const { encryption, integrity } = options;
   const tagged = taggedSalts(backend, password, saltLength(encryption.saltBits), saltLength(integrity.saltBits));
-  if (tagged instanceof Promise) {
+  if (isAsync(tagged)) {
     return tagged.then((salts) => keysFor(backend, password, options, salts.encryption, salts.integrity));
   }
   const encryptionSalt =
@@ -166,34 +147,18 @@ function keysFor(
     encryption.algorithm,
   );
   const integrityKey = keyFor(backend, password.integrity, integritySalt, integrity.iterations, "sha256");
-  if (encryptionKey instanceof Promise || integrityKey instanceof Promise) {
-    return Promise.all([encryptionKey, integrityKey]).then(([e, i]) => ({
-      encryptionSalt,
-      encryptionKey: e,
-      integritySalt,
-      integrityKey: i,
-    }));
-  }
-  return { encryptionSalt, encryptionKey, integritySalt, integrityKey };
+  return andThenBoth(encryptionKey, integrityKey, (e, i) => ({
+    encryptionSalt,
+    encryptionKey: e,
+    integritySalt,
+    integrityKey: i,
+  }));
 }
 
 function importedKey(backend: CryptoBackend, raw: Uint8Array, use: KeyUse): MaybePromise<KeyHandle> {
-  let perBackend = imported.get(backend);
-  if (!perBackend) {
-    perBackend = new WeakMap();
-    imported.set(backend, perBackend);
-  }
-  let perKey = perBackend.get(raw);
-  if (!perKey) {
-    perKey = new Map();
-    perBackend.set(raw, perKey);
-  }
-  let key = perKey.get(use);
-  if (key === undefined) {
-    key = backend.importKey(raw, use);
-    perKey.set(use, key);
-  }
-  return key;
+  const perBackend = getOrAdd(imported, backend, () => new WeakMap<Uint8Array, Map<KeyUse, MaybePromise<KeyHandle>>>());
+  const perKey = getOrAdd(perBackend, raw, () => new Map<KeyUse, MaybePromise<KeyHandle>>());
+  return getOrAdd(perKey, use, () => backend.importKey(raw, use));
 }
 
 function randomSalt(backend: CryptoBackend, bits: number): string {

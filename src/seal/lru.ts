@@ -41,16 +41,6 @@ export class LruCache<K, V> {
     }
   }
 
-  delete(key: K): void {
-    this.#young.delete(key);
-    this.#old.delete(key);
-  }
-
-  clear(): void {
-    this.#young.clear();
-    this.#old.clear();
-  }
-
   #insert(key: K, value: V): void {
     if (this.#young.size >= this.#half) {
       this.#old = this.#young;

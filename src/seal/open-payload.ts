@@ -3,6 +3,7 @@ import type { CryptoBackend, MaybePromise } from "./backend.ts";
 import { fromBase64url } from "./encoding.ts";
 import { parseSafe } from "./json.ts";
 import { keyFor } from "./keys.ts";
+import { andThen, isAsync } from "./maybe-promise.ts";
 import type { ResolvedSealOptions } from "./options.ts";
 import type { NormalizedPassword } from "./password.ts";
 
@@ -25,11 +26,8 @@ export function decrypt(
   };
   try {
     const key = keyFor(backend, password.encryption, salt, iterations, algorithm);
-    const open = (k: unknown): MaybePromise<string> => {
-      return backend.decrypt(algorithm, k, fromBase64url(ivText), fromBase64url(cipherText));
-    };
-    const text = key instanceof Promise ? key.then(open) : open(key);
-    return text instanceof Promise ? text.catch(fail) : text;
+    const text = andThen(key, (k) => backend.decrypt(algorithm, k, fromBase64url(ivText), fromBase64url(cipherText)));
+    return isAsync(text) ? text.catch(fail) : text;
   } catch (error) {
     return fail(error);
   }

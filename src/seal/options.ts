@@ -1,4 +1,4 @@
-import { configError } from "../errors.ts";
+import { checkNumber, checkOneOf } from "../config-checks.ts";
 import { type DerivationBudget, defaultBudget } from "./budget.ts";
 
 /**
@@ -182,33 +182,20 @@ export function resolveSealOptions(options: SealOptions | undefined): ResolvedSe
 }
 
 function validate(o: ResolvedSealOptions): void {
-  if (!(o.encryption.algorithm in ALGORITHMS) || o.encryption.algorithm === ("sha256" as string)) {
-    configError(`unknown encryption algorithm "${String(o.encryption.algorithm)}"`);
-  }
-  if (o.integrity.algorithm !== "sha256") configError(`unknown integrity algorithm "${String(o.integrity.algorithm)}"`);
+  checkOneOf(o.encryption.algorithm, "seal encryption.algorithm", ["aes-256-cbc", "aes-128-ctr"]);
+  checkOneOf(o.integrity.algorithm, "seal integrity.algorithm", ["sha256"]);
   for (const half of [o.encryption, o.integrity]) {
-    if (!Number.isSafeInteger(half.iterations) || half.iterations < 1 || half.iterations > MAX_ITERATIONS)
-      configError(`seal iterations must be an integer from 1 to ${MAX_ITERATIONS}`);
-    if (!Number.isSafeInteger(half.saltBits) || half.saltBits < 1 || half.saltBits > MAX_SALT_BITS)
-      configError(`seal saltBits must be an integer from 1 to ${MAX_SALT_BITS}`);
-    if (!Number.isSafeInteger(half.minPasswordlength) || half.minPasswordlength < 0) {
-      configError("seal minPasswordlength must be a non-negative integer");
-    }
+    checkNumber(half.iterations, "seal iterations", 1, MAX_ITERATIONS, true);
+    checkNumber(half.saltBits, "seal saltBits", 1, MAX_SALT_BITS, true);
+    checkNumber(half.minPasswordlength, "seal minPasswordlength", 0, undefined, true);
   }
-  for (const key of ["ttl", "timestampSkewSec", "localtimeOffsetMsec", "saltReuseMs"] as const) {
-    if (!Number.isFinite(o[key])) configError(`seal option ${key} must be a finite number`);
-  }
-  for (const key of ["maxInFlight", "maxPerSecond"] as const) {
-    const value = o.derivationBudget[key];
-    // Infinity turns a limit off.
-    if (typeof value !== "number" || !(value >= 1)) configError(`seal derivationBudget.${key} must be a number ≥ 1`);
-  }
-  if (o.timestampSkewSec < 0) configError("seal timestampSkewSec must not be negative");
-  if (o.saltReuseMs < 0) configError("seal saltReuseMs must not be negative (0 turns salt reuse off)");
-  if (o.ttl < 0 || o.ttl > MAX_TTL_MS) configError(`seal ttl must be between 0 and ${MAX_TTL_MS} ms`);
-  if (Math.abs(o.localtimeOffsetMsec) > MAX_CLOCK_OFFSET_MS) {
-    configError(`seal localtimeOffsetMsec must be within ±${MAX_CLOCK_OFFSET_MS} ms`);
-  }
+  checkNumber(o.ttl, "seal ttl (ms)", 0, MAX_TTL_MS);
+  checkNumber(o.timestampSkewSec, "seal timestampSkewSec", 0);
+  checkNumber(o.localtimeOffsetMsec, "seal localtimeOffsetMsec", -MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS);
+  checkNumber(o.saltReuseMs, "seal saltReuseMs (0 turns salt reuse off)", 0);
+  // Infinity turns a limit off.
+  checkNumber(o.derivationBudget.maxInFlight, "seal derivationBudget.maxInFlight", 1, Infinity);
+  checkNumber(o.derivationBudget.maxPerSecond, "seal derivationBudget.maxPerSecond", 1, Infinity);
 }
 
 function pickDefined<T extends object>(value: T): Partial<T> {

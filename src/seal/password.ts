@@ -75,6 +75,7 @@ export interface PasswordSet {
 }
 
 const PASSWORD_ID = /^\w+$/;
+const SHAPES = "a string, a Uint8Array, { id, secret } or { id, encryption, integrity }";
 const cache = new WeakMap<object, PasswordSet>();
 const stringCache = new Map<string, PasswordSet>();
 
@@ -117,7 +118,7 @@ export function candidatesFor(set: PasswordSet, id: string): readonly Normalized
 function listEntries(input: PasswordInput): Password[] {
   if (Array.isArray(input)) return [...(input as readonly Password[])];
   if (typeof input === "string" || input instanceof Uint8Array) return [input];
-  if (!isObject(input)) configError("password must be a string, a Uint8Array, { id, secret } or an array of those");
+  if (!isObject(input)) configError(`password must be ${SHAPES}, or a list or table of those`);
   if (isOnePassword(input)) return [input as Password];
   // iron's hash form: { id: password }; own enumerable keys only.
   return Object.keys(input).map((id) => {
@@ -163,7 +164,7 @@ function normalize(password: Password): NormalizedPassword {
     const secret = checkSecret(password);
     return { id: "", encryption: secret, integrity: secret };
   }
-  if (!isObject(password)) configError("password entries must be strings, Uint8Arrays or { id, secret } objects");
+  if (!isObject(password)) configError(`password entries must be ${SHAPES}`);
   const id = password.id ?? "";
   if (typeof id !== "string" || (id !== "" && !PASSWORD_ID.test(id))) {
     configError("password id must match /^\\w+$/ (letters, digits and underscores)");

@@ -1,4 +1,5 @@
 import type * as NodeCrypto from "node:crypto";
+import { getOrAdd } from "../memo.ts";
 import type { CryptoBackend } from "./backend.ts";
 import { createNodeBackend } from "./backend-node.ts";
 import { createWebBackend } from "./backend-web.ts";
@@ -16,12 +17,7 @@ const webBackends = new WeakMap<Crypto, CryptoBackend>();
 /** The backend to use for a caller-supplied WebCrypto object, or the platform's. */
 export function backendFor(crypto: Crypto | undefined): CryptoBackend {
   if (!crypto) return platformBackend;
-  let backend = webBackends.get(crypto);
-  if (!backend) {
-    backend = createWebBackend(crypto);
-    webBackends.set(crypto, backend);
-  }
-  return backend;
+  return getOrAdd(webBackends, crypto, createWebBackend);
 }
 
 /** A WebCrypto backend over the global `crypto`, for tests and benchmarks. */

@@ -1,5 +1,7 @@
+import { getOrAdd } from "../memo.ts";
 import type { CryptoBackend, KeyHandle, MaybePromise } from "./backend.ts";
 import { constantTimeEqual, fromBase64url, hex, utf8 } from "./encoding.ts";
+import { andThen, andThenBoth, isAsync } from "./maybe-promise.ts";
 import type { NormalizedPassword } from "./password.ts";
 
 /**
@@ -54,17 +56,11 @@ const tagKeys = new WeakMap<CryptoBackend, Map<string, MaybePromise<KeyHandle>>>
 
 /** The tag key of a password, derived once per backend (an HMAC of a fixed label under the integrity secret). */
 function tagKey(backend: CryptoBackend, secret: string): MaybePromise<KeyHandle> {
-  let perSecret = tagKeys.get(backend);
-  if (!perSecret) {
-    perSecret = new Map();
-    tagKeys.set(backend, perSecret);
-  }
+  const perSecret = getOrAdd(tagKeys, backend, () => new Map<string, MaybePromise<KeyHandle>>());
   let key = perSecret.get(secret);
   if (key === undefined) {
-    const outer = backend.importKey(utf8(secret), "sha256");
-    const raw = isAsync(outer) ? outer.then((k) => backend.hmac(k, LABEL)) : backend.hmac(outer, LABEL);
-    const toKey = (text: string) => backend.importKey(fromBase64url(text), "sha256");
-    key = isAsync(raw) ? raw.then(toKey) : toKey(raw);
+    const raw = andThen(backend.importKey(utf8(secret), "sha256"), (outer) => backend.hmac(outer, LABEL));
+    key = andThen(raw, (text) => backend.importKey(fromBase64url(text), "sha256"));
     perSecret.set(secret, key);
     if (isAsync(key)) key.then((k) => perSecret.set(secret, k));
   }
@@ -81,9 +77,8 @@ function tagOf(
 ): MaybePromise<string> | undefined {
   if (typeof password.integrity !== "string") return undefined;
   const key = tagKey(backend, password.integrity);
-  const digest = isAsync(key) ? key.then((k) => backend.hmac(k, use + nonce)) : backend.hmac(key, use + nonce);
-  const cut = (text: string) => hex(fromBase64url(text)).slice(0, length);
-  return isAsync(digest) ? digest.then(cut) : cut(digest);
+  const digest = andThen(key, (k) => backend.hmac(k, use + nonce));
+  return andThen(digest, (text) => hex(fromBase64url(text)).slice(0, length));
 }
 
 /**
@@ -103,8 +98,7 @@ export function taggedSalts(
   const e = tagOf(backend, password, "e", nonce, tag);
   const m = tagOf(backend, password, "m", nonce, tag);
   if (e === undefined || m === undefined) return undefined;
-  const pair = (et: string, mt: string) => ({ encryption: nonce + et, integrity: nonce + mt });
-  return isAsync(e) || isAsync(m) ? Promise.all([e, m]).then(([et, mt]) => pair(et, mt)) : pair(e, m);
+  return andThenBoth(e, m, (et, mt) => ({ encryption: nonce + et, integrity: nonce + mt }));
 }
 
 /**
@@ -121,22 +115,9 @@ export function hasValidTags(
   const nonce = integritySalt.slice(0, integritySalt.length - tag);
   const m = tagOf(backend, password, "m", nonce, tag);
   if (m === undefined) return false;
-  const checkE = (mTag: string): MaybePromise<boolean> => {
+  return andThen(m, (mTag) => {
     if (!constantTimeEqual(mTag, integritySalt.slice(-tag))) return false;
     const e = tagOf(backend, password, "e", nonce, tag);
-    if (e === undefined) return false;
-    return isAsync(e)
-      ? e.then((eTag) => constantTimeEqual(eTag, encryptionSalt.slice(-tag)))
-      : constantTimeEqual(e, encryptionSalt.slice(-tag));
-  };
-  return isAsync(m) ? m.then(checkE) : checkE(m);
-}
-
-/**
- * True for a promise of any realm. A WebCrypto `subtle` call can answer with a
- * promise from another realm (Next.js's Edge sandbox does), which
- * `instanceof Promise` misses.
- */
-export function isAsync<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
+    return e !== undefined && andThen(e, (eTag) => constantTimeEqual(eTag, encryptionSalt.slice(-tag)));
+  });
 }

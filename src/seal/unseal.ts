@@ -1,10 +1,12 @@
 import { SessionError } from "../errors.ts";
+import { getOrAdd } from "../memo.ts";
 import type { CryptoBackend, KeyHandle, MaybePromise } from "./backend.ts";
 import { holdBudget, limiterFor } from "./budget.ts";
 import { constantTimeEqual } from "./encoding.ts";
 import { cloneJson } from "./json.ts";
 import { hasKey, keyFor, rememberKey } from "./keys.ts";
 import { LruCache } from "./lru.ts";
+import { andThen, isAsync } from "./maybe-promise.ts";
 import { decrypt, parseOrThrow } from "./open-payload.ts";
 import { type ResolvedSealOptions, resolveSealOptions } from "./options.ts";
 import {
@@ -17,7 +19,7 @@ import {
 } from "./password.ts";
 import { backendFor } from "./platform.ts";
 import { MAC_PREFIX, type SealCallOptions } from "./seal.ts";
-import { claimsTag, hasValidTags, isAsync, wouldTag } from "./tags.ts";
+import { claimsTag, hasValidTags, wouldTag } from "./tags.ts";
 import { checkExpiration, checkShape, formatError, HMAC_LENGTH } from "./token-shape.ts";
 
 /**
@@ -283,23 +285,10 @@ function macDigest(
     cached || secret instanceof Uint8Array
       ? keyFor(backend, secret, salt, iterations, "sha256")
       : backend.deriveKey(secret, salt, iterations, "sha256");
-  const sign = (k: KeyHandle): MaybePromise<{ digest: string; key: KeyHandle }> => {
-    const digest = backend.hmac(k, base);
-    return digest instanceof Promise ? digest.then((d) => ({ digest: d, key: k })) : { digest, key: k };
-  };
-  return key instanceof Promise ? key.then(sign) : sign(key);
+  return andThen(key, (k) => andThen(backend.hmac(k, base), (digest) => ({ digest, key: k })));
 }
 
 function verifiedCache(set: PasswordSet, options: ResolvedSealOptions): LruCache<string, Entry> {
-  let perSet = verified.get(set);
-  if (!perSet) {
-    perSet = new WeakMap();
-    verified.set(set, perSet);
-  }
-  let cache = perSet.get(options);
-  if (!cache) {
-    cache = new LruCache(VERIFIED_CACHE_SIZE);
-    perSet.set(options, cache);
-  }
-  return cache;
+  const perSet = getOrAdd(verified, set, () => new WeakMap<ResolvedSealOptions, LruCache<string, Entry>>());
+  return getOrAdd(perSet, options, () => new LruCache<string, Entry>(VERIFIED_CACHE_SIZE));
 }

@@ -7,7 +7,7 @@ import { resolveConfig } from "./config.ts";
 import { deleteSessionCookie } from "./cookie-writer.ts";
 import { assertAlive } from "./lifetime.ts";
 import { loadState, readDetached } from "./load.ts";
-import { mergeInto, toPayload } from "./payload.ts";
+import { mergeInto, replaceContents, toPayload } from "./payload.ts";
 import { persist, sealState } from "./persist.ts";
 import { validateData } from "./schema.ts";
 import { currentState, freshState, setState } from "./state.ts";
@@ -63,16 +63,10 @@ export async function updateSession<T extends object = SessionData>(
     // The update did not land (too large, store down): leave the request with
     // the data the client still holds, unless a later update merged since and
     // its own write decides.
-    if (state.updates === mine) putBack(data, before);
+    if (state.updates === mine) replaceContents(data, before);
     throw error;
   }
   return state.session as unknown as Session<T>;
-}
-
-/** Makes `data` hold exactly the keys and values of `before` again, in place (the app holds `data`). */
-function putBack(data: Record<string, unknown>, before: Record<string, unknown>): void {
-  for (const key of Object.keys(data)) if (!Object.hasOwn(before, key)) delete data[key];
-  Object.assign(data, before);
 }
 
 /**

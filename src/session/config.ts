@@ -1,4 +1,5 @@
-import { assertCookieName, type ResolvedCookieOptions, resolveCookieOptions } from "../cookie/options.ts";
+import { checkNumber } from "../config-checks.ts";
+import { assertCookieName, type ResolvedCookieOptions, resolveCookieOptions, TOKEN } from "../cookie/options.ts";
 import { configError } from "../errors.ts";
 import type { CryptoBackend } from "../seal/backend.ts";
 import { type ResolvedSealOptions, resolveSealOptions } from "../seal/options.ts";
@@ -97,7 +98,7 @@ export function resolveConfig(config: SessionConfig<object>): ResolvedConfig {
 function headerNameOf(option: false | string | undefined, name: string): string | undefined {
   if (option === false) return undefined;
   if (option === undefined) return `x-${name.toLowerCase()}-session`;
-  if (typeof option !== "string" || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(option)) {
+  if (typeof option !== "string" || !TOKEN.test(option)) {
     configError("sessionHeader must be a header name or false");
   }
   return option.toLowerCase();
@@ -107,18 +108,14 @@ function headerNameOf(option: false | string | undefined, name: string): string 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function timeout(value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    configError(`storeTimeout must be a positive number of milliseconds, at most ${MAX_TIMER_MS}`);
-  }
+  if (value === 0) configError("storeTimeout must be positive: 0 would fail every store call at once");
+  if (value !== undefined) checkNumber(value, "storeTimeout (ms)", 0, MAX_TIMER_MS);
   return value;
 }
 
 function seconds(value: number | undefined, field: string): number | undefined {
   if (value === undefined || value === 0) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    configError(`${field} must be a positive number of seconds`);
-  }
+  checkNumber(value, `${field} (seconds)`, 0);
   return value;
 }
 

@@ -1,6 +1,6 @@
-import { parse } from "cookie-es";
 import { CHUNK_MARKER, chunkCount, chunkName, highestChunk, readChunked, splitValue } from "../cookie/chunks.ts";
 import { MAX_COOKIE_BYTES, type ResolvedCookieOptions } from "../cookie/options.ts";
+import { parseCookieHeader } from "../cookie/parse.ts";
 import { cookieAttributes, deletionAttributes } from "../cookie/serialize.ts";
 import { SessionError } from "../errors.ts";
 import type { EventIO } from "../event/io.ts";
@@ -17,8 +17,7 @@ export function requestCookies(io: EventIO): Record<string, string | undefined> 
   const context = io.context as { [kCookies]?: Record<string, string | undefined> };
   let cookies = context[kCookies];
   if (!cookies) {
-    const header = io.header("cookie");
-    cookies = header ? (parse(header) as Record<string, string | undefined>) : {};
+    cookies = parseCookieHeader(io.header("cookie") ?? "");
     context[kCookies] = cookies;
   }
   return cookies;

@@ -49,6 +49,12 @@ export function mergeInto(target: Record<string, unknown>, patch: unknown): void
   }
 }
 
+/** Makes `target` hold exactly the keys and values of `source`, in place: the app holds `target`. */
+export function replaceContents(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const key of Object.keys(target)) if (!Object.hasOwn(source, key)) delete target[key];
+  Object.assign(target, source);
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -7,7 +7,7 @@ import { diffFields, toFields } from "../store/fields.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { deleteSessionCookie, writeSessionCookie } from "./cookie-writer.ts";
 import { expiresAt, sealTtl } from "./lifetime.ts";
-import type { SealedPayload } from "./payload.ts";
+import { replaceContents, type SealedPayload } from "./payload.ts";
 import type { SessionState } from "./state.ts";
 
 /** Store records of sessions with no configured lifetime still expire: one week after the last write. */
@@ -114,13 +114,7 @@ async function writeRecord(config: ResolvedConfig, state: SessionState, now: num
   if (!merged) return false;
   state.stored = true;
   state.owner = merged.user;
-  replaceData(session.data, merged.data);
+  replaceContents(session.data, merged.data);
   state.baseline = toFields(session.data);
   return true;
-}
-
-/** Makes `data` equal `next`, in place: the app holds `data`. */
-function replaceData(data: Record<string, unknown>, next: Record<string, unknown>): void {
-  for (const key of Object.keys(data)) if (!Object.hasOwn(next, key)) delete data[key];
-  Object.assign(data, next);
 }

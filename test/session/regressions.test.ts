@@ -214,4 +214,14 @@ describe("an update that cannot be written", () => {
     expect(session.data).toEqual({ user: "ada" });
     store.update = update;
   });
+
+  it("a session named after an Object member opens from a request without a Cookie header", async () => {
+    for (const name of ["constructor", "toString", "__proto__"]) {
+      const config: SessionConfig = { password: PW, name };
+      const e1 = ev();
+      expect((await getSession(e1, config)).data).toEqual({});
+      await updateSession(e1, config, { user: "ada" });
+      expect((await getSession(ev(cookieOf(e1, name)), config)).data).toEqual({ user: "ada" });
+    }
+  });
 });
