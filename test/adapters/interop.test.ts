@@ -8,11 +8,12 @@ import { sessionPlugin } from "sealed-session/fastify";
 import { session as honoSession } from "sealed-session/hono";
 import { session as koaSession } from "sealed-session/koa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventHandler, type SessionConfig, toNodeListener, useSession } from "../../src/index.ts";
+import { eventHandler, toNodeListener, useSession } from "../../src/index.ts";
+import { interopConfig } from "./fixtures/interop-config.ts";
 import { type Served, serve } from "./http.ts";
+import { missing, runtimes, spawnServer } from "./spawn-server.ts";
 
-// One config for every server: the cookie is the contract between them.
-const config: SessionConfig = { password: "In4!vR8-kQ3zW7mM0bN2cL9tH4sG6fJ1aE" };
+const config = interopConfig;
 
 /** Each adapter as a server: GET /write?by=<name> writes the session, GET / answers its data. */
 const servers: Record<string, () => Promise<Served>> = {
@@ -66,6 +67,16 @@ const servers: Record<string, () => Promise<Served>> = {
       ),
     ),
 };
+
+// Elysia runs on Bun (the pinned one of scripts/runtimes.sh); without it the matrix leaves Elysia out, said once.
+const noBun = missing(runtimes.bun);
+if (noBun) console.warn(`interop: Elysia left out (${noBun})`);
+else {
+  servers["Elysia (Bun)"] = async () => {
+    const server = await spawnServer(runtimes.bun, ["test/adapters/fixtures/serve.ts", "elysia-interop"]);
+    return { url: server.base, close: () => server.stop() };
+  };
+}
 
 const names = Object.keys(servers);
 const running: Record<string, Served> = {};
