@@ -6,6 +6,12 @@
 // autocannon runs here, so load generator and server never share an event loop.
 // Scenarios: `read` presents a valid session cookie and reads the data;
 // `write` presents it and increments a counter (a fresh seal per response).
+// Each autocannon connection is one visitor with a session of its own (a
+// cookie obtained before the runs), as on a site: many sessions, each written
+// by one browser at a time. BENCH_SESSIONS=shared gives all connections one
+// cookie instead, which with a server-side store makes every write hit the
+// same record (one row lock, one key): a contention test, not a traffic shape.
+// Every server gets the same treatment either way.
 // Ratios are to the plain server's mean over all its runs (it answers both
 // routes the same way). "CPU/req" is the server process's CPU time per request.
 //
@@ -16,6 +22,7 @@
 //   BENCH_CONNECTIONS  autocannon connections                   default 10
 //   BENCH_ONLY         comma-separated server ids (plain is always run)
 //   BENCH_SCENARIOS    "read", "write" or both                 default both
+//   BENCH_SESSIONS     "per-connection" or "shared"            default per-connection
 //   BENCH_PROFILE      a server id to run with --cpu-prof (profiles in bench/results/profiles)
 //   BENCH_OUT          where to write the JSON                 default bench/results/http.json
 //   REDIS_URL, POSTGRES_URL  the stores' servers (rows skip when they do not answer)
@@ -118,6 +125,9 @@ const WARMUP = numberEnv("BENCH_WARMUP", 1);
 const CONNECTIONS = Math.max(1, Math.round(numberEnv("BENCH_CONNECTIONS", 10)));
 const ONLY = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
 const SCENARIOS = ALL_SCENARIOS.filter((s) => !process.env.BENCH_SCENARIOS || process.env.BENCH_SCENARIOS.includes(s));
+const SHARED_SESSION = process.env.BENCH_SESSIONS === "shared";
+if (process.env.BENCH_SESSIONS && !["shared", "per-connection"].includes(process.env.BENCH_SESSIONS))
+  throw new Error(`BENCH_SESSIONS must be "per-connection" or "shared", not ${process.env.BENCH_SESSIONS}`);
 const PROFILE = process.env.BENCH_PROFILE;
 const OUT = process.env.BENCH_OUT ?? join(here, "results", "http.json");
 
@@ -125,8 +135,8 @@ interface Running {
   readonly entry: ServerEntry;
   readonly child: ChildProcess;
   readonly url: string;
-  /** `Cookie` header obtained by the warm-up request. */
-  cookie: string;
+  /** `Cookie` headers, one per connection (or one for all with BENCH_SESSIONS=shared). */
+  cookies: string[];
   /** Whether a write answered with a Set-Cookie (express-session only touches its store). */
   writeSetsCookie: boolean;
   /** Whether a read answered with a Set-Cookie (it should not). */
@@ -154,7 +164,8 @@ async function main(): Promise<void> {
   const cpu = cpus();
   log(
     `node ${process.version}, ${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length}; ` +
-      `${CONNECTIONS} connections, ${DURATION} s × ${ROUNDS} rounds (+${WARMUP} s warm-up)`,
+      `${CONNECTIONS} connections, ${SHARED_SESSION ? "one shared session" : "a session per connection"}, ` +
+      `${DURATION} s × ${ROUNDS} rounds (+${WARMUP} s warm-up)`,
   );
   for (const s of skipped) log(`skipping ${s.id}: ${s.reason}`);
 
@@ -237,7 +248,10 @@ function report(servers: Running[], samples: Map<string, Sample[]>, skipped: { i
   console.log(`date: ${date}`);
   console.log(`node: ${process.version} (${process.platform} ${process.arch})`);
   console.log(`cpu:  ${cpu[0]?.model ?? "unknown"} × ${cpu.length}`);
-  console.log(`load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} rounds, 127.0.0.1`);
+  console.log(
+    `load: autocannon, ${CONNECTIONS} connections (${SHARED_SESSION ? "one shared session" : "a session each"}), ` +
+      `${DURATION} s per run, ${ROUNDS} rounds, 127.0.0.1`,
+  );
   console.log();
   console.log(markdownTable(header, table));
   console.log();
@@ -277,6 +291,7 @@ function report(servers: Running[], samples: Map<string, Sample[]>, skipped: { i
     cpu: cpu[0]?.model ?? "unknown",
     cores: cpu.length,
     connections: CONNECTIONS,
+    sessions: SHARED_SESSION ? "shared" : "per-connection",
     durationSeconds: DURATION,
     rounds: ROUNDS,
     warmupSeconds: WARMUP,
@@ -316,7 +331,7 @@ function start(entry: ServerEntry): Promise<Running> {
         entry,
         child,
         url: `http://127.0.0.1:${port}`,
-        cookie: "",
+        cookies: [],
         writeSetsCookie: false,
         readSetsCookie: false,
       });
@@ -324,8 +339,8 @@ function start(entry: ServerEntry): Promise<Running> {
   });
 }
 
-/** Gets a session cookie with one request, then checks both routes see the session. */
-async function prepare(server: Running): Promise<void> {
+/** A new session: the `Cookie` header a browser would send after one write without a cookie ("" for none). */
+async function newSession(server: Running): Promise<string> {
   const first = await fetch(`${server.url}/write`);
   await first.arrayBuffer();
   // As a browser keeps them: the last line of each name wins (hono-sessions sends two).
@@ -334,18 +349,24 @@ async function prepare(server: Running): Promise<void> {
     const pair = line.split(";")[0]!.trim();
     jar.set(pair.slice(0, pair.indexOf("=")), pair);
   }
-  const cookies = [...jar.values()];
-  if (server.entry.id === BASELINE) return;
-  if (cookies.length === 0) throw new Error(`${server.entry.id}: the first write set no cookie`);
-  server.cookie = cookies.join("; ");
+  return [...jar.values()].join("; ");
+}
 
-  const read = await fetch(`${server.url}/read`, { headers: { cookie: server.cookie } });
+/** Gets the sessions' cookies, then checks with the first that both routes see its session. */
+async function prepare(server: Running): Promise<void> {
+  const cookie = await newSession(server);
+  if (server.entry.id === BASELINE) return;
+  if (cookie === "") throw new Error(`${server.entry.id}: the first write set no cookie`);
+  server.cookies = [cookie];
+  while (!SHARED_SESSION && server.cookies.length < CONNECTIONS) server.cookies.push(await newSession(server));
+
+  const read = await fetch(`${server.url}/read`, { headers: { cookie } });
   const readBody = (await read.json()) as { count?: number };
   if (read.status !== 200 || readBody.count !== 1) {
     throw new Error(`${server.entry.id}: read with the cookie gave ${read.status} ${JSON.stringify(readBody)}`);
   }
   server.readSetsCookie = read.headers.getSetCookie().length > 0;
-  const write = await fetch(`${server.url}/write`, { headers: { cookie: server.cookie } });
+  const write = await fetch(`${server.url}/write`, { headers: { cookie } });
   const writeBody = (await write.json()) as { count?: number };
   if (write.status !== 200 || writeBody.count !== 2) {
     throw new Error(`${server.entry.id}: write with the cookie gave ${write.status} ${JSON.stringify(writeBody)}`);
@@ -355,11 +376,16 @@ async function prepare(server: Running): Promise<void> {
 
 async function load(server: Running, scenario: Scenario, seconds: number): Promise<Sample> {
   const before = await cpuOf(server);
+  let next = 0;
   const result = await autocannon({
     url: `${server.url}/${scenario}`,
     connections: CONNECTIONS,
     duration: seconds,
-    headers: server.cookie ? { cookie: server.cookie } : {},
+    // Each connection (autocannon calls this once per connection) presents a cookie of its own.
+    setupClient: (client) => {
+      const cookie = server.cookies[next++ % Math.max(1, server.cookies.length)];
+      if (cookie) client.setHeaders({ cookie });
+    },
   });
   const after = await cpuOf(server);
   const cpu = after.user - before.user + after.system - before.system;

@@ -8,6 +8,8 @@ import { DEFAULT_STORE_TIMEOUT_MS } from "./call.ts";
  * const query: PgQuery = { text: "SELECT 1", values: [], query_timeout: 2000 };
  */
 export interface PgQuery {
+  /** Set for a statement node-postgres prepares once per connection and then runs by name. */
+  name?: string;
   text: string;
   values?: unknown[];
   /** ms after which node-postgres gives up on the query (the pool then drops its connection). */

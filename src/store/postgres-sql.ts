@@ -25,17 +25,43 @@ export const LATE_SQLSTATE = "22012";
 /** Table and schema names: plain identifiers, quoted anyway, short enough for the index names derived from them. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
 
+/**
+ * A statement run on every request, with the name it is prepared under. A
+ * named statement is parsed and planned once per connection (node-postgres
+ * remembers which connections have it), not once per request: the plan of the
+ * write statements costs the server more than running them.
+ */
+export interface PreparedStatement {
+  /** Unique per text (a hash of it), so two stores on one pool with different tables never clash. */
+  readonly name: string;
+  readonly text: string;
+}
+
 /** The statements for `table` (in `schema`, or on the search path). */
 export interface PostgresStatements {
   readonly table: string;
   readonly migrate: readonly string[];
-  readonly get: string;
-  readonly create: string;
-  readonly update: string;
-  readonly delete: string;
-  readonly list: string;
-  readonly sweep: string;
-  readonly now: string;
+  readonly get: PreparedStatement;
+  readonly create: PreparedStatement;
+  readonly update: PreparedStatement;
+  readonly delete: PreparedStatement;
+  readonly list: PreparedStatement;
+  readonly sweep: PreparedStatement;
+  readonly now: PreparedStatement;
+}
+
+/** FNV-1a of `text`, 32 bits, as hex: enough to tell a handful of statement texts apart. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
+
+function prepared(kind: string, text: string): PreparedStatement {
+  return { name: `sealed_session_${kind}_${fnv1a(text)}`, text };
 }
 
 /** The table name as SQL (quoted, schema-qualified when a schema is given). */
@@ -77,10 +103,12 @@ export function statements(table: string, schema?: string): PostgresStatements {
       `CREATE INDEX IF NOT EXISTS ${index("user_idx")} ON ${t} (user_id) WHERE user_id IS NOT NULL`,
       `CREATE INDEX IF NOT EXISTS ${index("expires_idx")} ON ${t} (expires)`,
     ].filter(Boolean),
-    get: `SELECT ${columns} FROM ${t} WHERE id = $1 AND expires > now()`,
+    get: prepared("get", `SELECT ${columns} FROM ${t} WHERE id = $1 AND expires > now()`),
     // $1 id, $2 data, $3 user, $4 createdAt (ms), $5 ttl (s, 0 = none), $6 deadline (ms, server clock).
     // An expired row not yet swept is replaced; a live one is left alone.
-    create: `WITH w AS (
+    create: prepared(
+      "create",
+      `WITH w AS (
   INSERT INTO ${t} AS t (id, data, user_id, created, expires)
   SELECT $1, $2::jsonb, $3, to_timestamp($4::float8 / 1000), ${expires(5)}
   WHERE clock_timestamp() <= ${deadline(6)}
@@ -90,10 +118,13 @@ export function statements(table: string, schema?: string): PostgresStatements {
   RETURNING ${inTime(6)} AS ok
 )
 SELECT (SELECT count(*) FROM w)::int AS written, clock_timestamp() <= ${deadline(6)} AS in_time`,
+    ),
     // $1 id, $2 keys to set (a jsonb object), $3 keys to remove, $4 owner change ('=' keep, '+' set, '-' remove),
     // $5 owner, $6 ttl, $7 deadline. Row locks serialize parallel updates of one session, and each
     // merges into the version the previous one committed (READ COMMITTED re-reads the row).
-    update: `WITH w AS (
+    update: prepared(
+      "update",
+      `WITH w AS (
   UPDATE ${t} SET data = (data - $3::text[]) || $2::jsonb,
     user_id = CASE $4::text WHEN '=' THEN user_id WHEN '+' THEN $5 ELSE NULL END,
     expires = ${expires(6)}
@@ -101,17 +132,24 @@ SELECT (SELECT count(*) FROM w)::int AS written, clock_timestamp() <= ${deadline
   RETURNING ${columns}, ${inTime(7)} AS ok
 )
 SELECT w.*, clock_timestamp() <= ${deadline(7)} AS in_time FROM (SELECT 1) AS one LEFT JOIN w ON true`,
+    ),
     // $1 id, $2 deadline. An expired row goes too, but counts as absent.
-    delete: `WITH w AS (
+    delete: prepared(
+      "delete",
+      `WITH w AS (
   DELETE FROM ${t} WHERE id = $1 AND clock_timestamp() <= ${deadline(2)}
   RETURNING expires > now() AS live, ${inTime(2)} AS ok
 )
 SELECT (SELECT count(*) FROM w WHERE live)::int AS deleted, clock_timestamp() <= ${deadline(2)} AS in_time`,
-    list: `SELECT id FROM ${t} WHERE user_id = $1 AND expires > now() ORDER BY created, id`,
+    ),
+    list: prepared("list", `SELECT id FROM ${t} WHERE user_id = $1 AND expires > now() ORDER BY created, id`),
     // $1 batch size. SKIP LOCKED: rows a request is writing are left for the next batch.
-    sweep: `DELETE FROM ${t} WHERE id IN (
+    sweep: prepared(
+      "sweep",
+      `DELETE FROM ${t} WHERE id IN (
   SELECT id FROM ${t} WHERE expires <= now() ORDER BY expires LIMIT $1 FOR UPDATE SKIP LOCKED
 )`,
-    now: "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now",
+    ),
+    now: prepared("now", "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now"),
   };
 }

@@ -10,7 +10,7 @@ import {
   storeFailure,
 } from "./postgres-client.ts";
 import { fromRow, jsonObject, type Row } from "./postgres-row.ts";
-import { LATE_SQLSTATE, type PostgresStatements, statements } from "./postgres-sql.ts";
+import { LATE_SQLSTATE, type PostgresStatements, type PreparedStatement, statements } from "./postgres-sql.ts";
 import { assertStoreId, assertStoreUser, wholeSeconds } from "./record.ts";
 import { ServerClock } from "./server-clock.ts";
 import type { SessionStore } from "./types.ts";
@@ -48,6 +48,14 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** How often expired rows are deleted, in ms (`0`: never; call `sweep()` yourself). Default 60,000. */
   sweepInterval?: number;
+  /**
+   * Whether the store's statements are prepared once per connection (named
+   * statements) rather than parsed and planned on every request. Default
+   * `true`; set `false` behind a pooler that hands each statement to any
+   * server connection without tracking prepared statements (PgBouncer in
+   * transaction mode before 1.21, or with `max_prepared_statements = 0`).
+   */
+  prepare?: boolean;
 }
 
 /**
@@ -107,6 +115,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const interval = options.sweepInterval ?? 60_000;
   if (!Number.isInteger(interval) || interval < 0) configError("postgresStore sweepInterval must be whole ms");
   const timeout = Number(poolOptions.query_timeout ?? DEFAULT_POSTGRES_POOL_OPTIONS.query_timeout);
+  const prepare = options.prepare ?? true;
+  if (typeof prepare !== "boolean") configError("postgresStore prepare must be true or false");
 
   let pool = options.pool;
   let creating: Promise<PgPoolLike> | undefined;
@@ -124,19 +134,21 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     return pool;
   }
 
-  async function query(text: string, values: unknown[], queryTimeout = timeout): Promise<unknown[]> {
-    return (await (await connection()).query({ text, values, query_timeout: queryTimeout })).rows;
+  async function query(statement: PreparedStatement, values: unknown[], queryTimeout = timeout): Promise<unknown[]> {
+    const { text } = statement;
+    const named = prepare ? { name: statement.name, text } : { text };
+    return (await (await connection()).query({ ...named, values, query_timeout: queryTimeout })).rows;
   }
 
   /** Runs a write with its deadline in the server's clock: refused (`lateWrite`) once it has passed there. */
-  async function write<R>(what: string, text: string, values: unknown[], deadline: number): Promise<R> {
+  async function write<R>(what: string, statement: PreparedStatement, values: unknown[], deadline: number): Promise<R> {
     // Already late: nothing is sent (the server would refuse it anyway).
     if (deadline <= Date.now()) throw lateWrite(what);
     try {
       const serverDeadline = await clock.toServer(deadline);
       // The client gives up when the request does; the server's own check decides what lands.
       const remaining = Math.max(1, Math.ceil(deadline - Date.now()));
-      const [row] = (await query(text, [...values, serverDeadline], remaining)) as (R & { in_time: boolean })[];
+      const [row] = (await query(statement, [...values, serverDeadline], remaining)) as (R & { in_time: boolean })[];
       return row as R & { in_time: boolean };
     } catch (error) {
       if (sqlState(error) === LATE_SQLSTATE) throw lateWrite(what);
@@ -144,9 +156,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     }
   }
 
-  async function read<R>(what: string, text: string, values: unknown[]): Promise<R[]> {
+  async function read<R>(what: string, statement: PreparedStatement, values: unknown[]): Promise<R[]> {
     try {
-      return (await query(text, values)) as R[];
+      return (await query(statement, values)) as R[];
     } catch (error) {
       throw storeFailure(what, sql.table, error);
     }
@@ -157,7 +169,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       let removed = 0;
       try {
         for (let batch = 0; batch < SWEEP_BATCHES; batch++) {
-          const result = await (await connection()).query({ text: sql.sweep, values: [SWEEP_BATCH] });
+          const result = await (await connection()).query({ text: sql.sweep.text, values: [SWEEP_BATCH] });
           const count = (result as { rowCount?: number | null }).rowCount ?? 0;
           removed += count;
           if (count < SWEEP_BATCH) break;
