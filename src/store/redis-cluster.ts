@@ -6,6 +6,7 @@ import {
   CLUSTER_CREATE_SCRIPT,
   CLUSTER_DELETE_SCRIPT,
   CLUSTER_INDEX_ADD_SCRIPT,
+  CLUSTER_INDEX_DROP_SCRIPT,
   CLUSTER_INDEX_REMOVE_SCRIPT,
   CLUSTER_OWNER_SCRIPT,
   CLUSTER_UPDATE_SCRIPT,
@@ -36,11 +37,20 @@ export interface ClusterContext {
 const OWNER_RACES = 5;
 /** Owners remembered from reads and writes (a request reads its session before it updates it). */
 const KNOWN_OWNERS = 10_000;
+/** The deadline of the index repairs: none (they follow a write that has landed). */
+const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
+
+/** A record's owner and time to live, as CLUSTER_OWNER_SCRIPT reads them. */
+interface Ownership {
+  readonly user: string | undefined;
+  /** Seconds to live, 0 for none. */
+  readonly ttl: number;
+}
 
 /**
  * The writes and the listing of redisStore on Redis Cluster, where a session
  * and its user's index live on different shards (see
- * redis-cluster-scripts.ts for why the index stays exact).
+ * redis-cluster-scripts.ts for how the index stays exact).
  */
 export function clusterOperations(ctx: ClusterContext) {
   /**
@@ -59,10 +69,41 @@ export function clusterOperations(ctx: ClusterContext) {
     await ctx.write("index", CLUSTER_INDEX_ADD_SCRIPT, [ctx.userKey(user)], [id, ttl], deadline);
   }
 
-  async function owner(id: string): Promise<string | undefined | false> {
+  async function ownership(id: string): Promise<Ownership | false> {
     const result = await ctx.run(CLUSTER_OWNER_SCRIPT, [ctx.key(id)], []);
-    if (typeof result !== "string") return false;
-    return result === "" ? undefined : result;
+    if (!Array.isArray(result)) return false;
+    const [user, pttl] = result as [string, number];
+    return { user: user === "" ? undefined : user, ttl: pttl > 0 ? Math.ceil(pttl / 1000) : 0 };
+  }
+
+  async function owner(id: string): Promise<string | undefined | false> {
+    const found = await ownership(id);
+    return found === false ? false : found.user;
+  }
+
+  /**
+   * Makes `user`'s index hold `id` again, after a write that made `user` its
+   * owner: a clean-up that ran between the write-ahead and the record write
+   * may have taken it out. Its failure leaves what the write-ahead left.
+   */
+  async function reindex(user: string, id: string, ttl: number): Promise<void> {
+    await ctx.run(CLUSTER_INDEX_ADD_SCRIPT, [ctx.userKey(user)], [NO_DEADLINE, id, ttl]).catch(() => {});
+  }
+
+  /**
+   * Takes `id` out of `user`'s index once a write has ended its place there,
+   * then reads the record: if a parallel write has made `user` its owner
+   * again, the id goes back. It runs after a write that landed, so it never
+   * fails that write: on an outage the id stays until a listing drops it.
+   */
+  async function unindex(user: string, id: string): Promise<void> {
+    try {
+      await ctx.run(CLUSTER_INDEX_DROP_SCRIPT, [ctx.userKey(user)], [id]);
+      const now = await ownership(id);
+      if (now !== false && now.user === user) await reindex(user, id, now.ttl);
+    } catch {
+      // A stale id is harmless: listings check each id against its record.
+    }
   }
 
   return {
@@ -80,6 +121,8 @@ export function clusterOperations(ctx: ClusterContext) {
       const args = [ttl, record.createdAt, user ?? "", ...fields];
       const created = (await ctx.write("create", CLUSTER_CREATE_SCRIPT, [ctx.key(record.id)], args, deadline)) === 1;
       if (created) remember(record.id, user);
+      // Another record had the id: the write-ahead was for nothing, unless that record is the user's too.
+      else if (user !== undefined) await unindex(user, record.id);
       return created;
     },
 
@@ -97,24 +140,35 @@ export function clusterOperations(ctx: ClusterContext) {
       for (let attempt = 0; attempt < OWNER_RACES; attempt++) {
         // The owner after this write must have the id in its index first.
         let expected = "*";
+        let ahead: string | undefined;
         if (change === "+") {
-          await indexAdd(user as string, id, ttl, deadline);
+          ahead = user as string;
         } else if (change === "=") {
           // The owner seen last (first attempt), else the owner read now.
           const guess = attempt === 0 ? known.get(id) : undefined;
           const current = guess === undefined ? await owner(id) : guess === "" ? undefined : guess;
           if (current === false) return undefined;
-          if (current !== undefined) await indexAdd(current, id, ttl, deadline);
+          ahead = current;
           expected = current ?? "";
         }
+        if (ahead !== undefined) await indexAdd(ahead, id, ttl, deadline);
         const args = [ttl, change, user ?? "", expected, ...tail];
         let result = await ctx.write("update", CLUSTER_UPDATE_SCRIPT, [ctx.key(id)], args, deadline);
         if (result === -2) {
           await ctx.convert(id);
           result = await ctx.write("update", CLUSTER_UPDATE_SCRIPT, [ctx.key(id)], args, deadline);
         }
-        if (result === -3) continue; // the owner changed meanwhile: index the new one, then try again
-        const merged = Array.isArray(result) ? ctx.fromHash(id, result as string[]) : undefined;
+        if (!Array.isArray(result)) {
+          // Nothing was written: the record is gone (0) or has another owner (-3).
+          if (ahead !== undefined) await unindex(ahead, id);
+          if (result === -3) continue; // index the owner it has now, then try again
+          known.delete(id);
+          return undefined;
+        }
+        const [previous, ...flat] = result as string[];
+        const merged = ctx.fromHash(id, flat);
+        if (change === "+") await reindex(user as string, id, ttl);
+        if (previous && previous !== merged?.user) await unindex(previous, id);
         if (merged) remember(id, merged.user);
         else known.delete(id);
         return merged;
@@ -123,9 +177,12 @@ export function clusterOperations(ctx: ClusterContext) {
     },
 
     async delete(id: string, deadline: number): Promise<boolean> {
-      // The id stays in its owner's index until a listing sees the record gone.
       known.delete(id);
-      return (await ctx.write("delete", CLUSTER_DELETE_SCRIPT, [ctx.key(id)], [], deadline)) === 1;
+      const result = await ctx.write("delete", CLUSTER_DELETE_SCRIPT, [ctx.key(id)], [], deadline);
+      if (!Array.isArray(result)) return false;
+      const [, previous] = result as [number, string];
+      if (previous) await unindex(previous, id);
+      return true;
     },
 
     async listByUser(user: string): Promise<string[]> {

@@ -91,6 +91,12 @@ describe.skipIf(!canRun)("on a real Redis Cluster (3 masters, 3 replicas)", () =
         expected.get(`user-${u}`)?.delete(moved!);
         expected.get(next)?.add(moved!);
       }
+      // The indexes themselves, read before any listing could clean them.
+      const admin = new Cluster(nodes());
+      for (const [user, ids] of expected) {
+        expect((await admin.zrange(`${prefix}user:${user}`, 0, -1)).sort(), user).toEqual([...ids].sort());
+      }
+      admin.disconnect();
       for (const [user, ids] of expected) {
         expect((await store.listByUser(user)).sort(), user).toEqual([...ids].sort());
       }
@@ -129,6 +135,56 @@ describe.skipIf(!canRun)("on a real Redis Cluster (3 masters, 3 replicas)", () =
     // The indexes outlive the renewed records (600 s), so the listings stay right until they expire.
     const admin = new Cluster(nodes());
     for (const user of [bob, cat]) expect(await admin.pttl(`${prefix}user:${user}`)).toBeGreaterThan(595_000);
+    admin.disconnect();
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  it("keeps each user's index exact right after a delete or a change of owner, with no listing in between", async () => {
+    const prefix = uniquePrefix("exact");
+    const [one, two] = [redisStore({ cluster: nodes(), prefix }), redisStore({ cluster: nodes(), prefix })];
+    const admin = new Cluster(nodes());
+    /** The ids in a user's index, read straight from the sorted set. */
+    const indexed = async (user: string) => (await admin.zrange(`${prefix}user:${user}`, 0, -1)).sort();
+    const [ann, bob, cat] = ["ann", "bob", "cat"].map((name) => `${name}-${crypto.randomUUID()}`) as [
+      string,
+      string,
+      string,
+    ];
+    for (const id of ["s1", "s2", "s3"]) await one.create({ id, createdAt: 1, data: {}, user: ann }, 60, soon());
+    await one.create({ id: "s4", createdAt: 1, data: {} }, 60, soon());
+    expect(await indexed(ann)).toEqual(["s1", "s2", "s3"]);
+
+    await one.delete("s1", soon());
+    expect(await indexed(ann)).toEqual(["s2", "s3"]);
+    await one.update("s2", { set: {}, unset: [], user: bob }, 60, soon());
+    expect([await indexed(ann), await indexed(bob)]).toEqual([["s3"], ["s2"]]);
+    await one.update("s3", { set: {}, unset: [], user: null }, 60, soon());
+    expect(await indexed(ann)).toEqual([]);
+    expect(await admin.exists(`${prefix}user:${ann}`)).toBe(0);
+    await one.update("s4", { set: {}, unset: [], user: ann }, 60, soon());
+    expect(await indexed(ann)).toEqual(["s4"]);
+
+    // A process that last saw bob as the owner writes after another gave the session to cat.
+    expect((await two.get("s2"))?.user).toBe(bob);
+    await one.update("s2", { set: {}, unset: [], user: cat }, 60, soon());
+    expect(await two.update("s2", { set: { v: 1 }, unset: [] }, 60, soon())).toMatchObject({ user: cat });
+    expect([await indexed(bob), await indexed(cat)]).toEqual([[], ["s2"]]);
+
+    // Parallel changes of owner from two processes: afterwards only the final owner's index holds the id.
+    const owners = [ann, bob, cat];
+    for (const id of ["r1", "r2", "r3"]) {
+      await one.create({ id, createdAt: 1, data: {}, user: ann }, 60, soon());
+      await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          (i % 2 ? one : two).update(id, { set: { [`k${i}`]: i }, unset: [], user: owners[(i * 7) % 3] }, 60, soon()),
+        ),
+      );
+    }
+    for (const id of ["r1", "r2", "r3"]) {
+      const final = (await one.get(id))?.user as string;
+      for (const user of owners)
+        expect((await indexed(user)).includes(id), `${id} in ${user}'s index`).toBe(user === final);
+    }
     admin.disconnect();
     await Promise.all([one.close(), two.close()]);
   });
