@@ -12,7 +12,12 @@ import { configError } from "../errors.ts";
  *   the same session, a stall) divides by zero once the deadline has passed,
  *   which aborts it and rolls its write back (SQLSTATE 22012 = refused).
  * `clock_timestamp()` is the real time at each evaluation, unlike `now()`,
- * which is fixed at the start of the transaction.
+ * which is fixed at the start of the transaction. An update that matches no
+ * row cannot say in the same statement whether the row was missing or the
+ * clock late; only then a second, rare statement asks the clock (`inTime`).
+ *
+ * The statements run prepared (see {@link PreparedStatement}): a request
+ * costs its round trips and execution, not a parse and a plan each.
  *
  * Expiry (`expires`) uses `now()`; a record without expiry expires at
  * 'infinity', so `expires > now()` is the one liveness test and the expiry
@@ -47,6 +52,7 @@ export interface PostgresStatements {
   readonly delete: PreparedStatement;
   readonly list: PreparedStatement;
   readonly sweep: PreparedStatement;
+  readonly inTime: PreparedStatement;
   readonly now: PreparedStatement;
 }
 
@@ -121,17 +127,15 @@ SELECT (SELECT count(*) FROM w)::int AS written, clock_timestamp() <= ${deadline
     ),
     // $1 id, $2 keys to set (a jsonb object), $3 keys to remove, $4 owner change ('=' keep, '+' set, '-' remove),
     // $5 owner, $6 ttl, $7 deadline. Row locks serialize parallel updates of one session, and each
-    // merges into the version the previous one committed (READ COMMITTED re-reads the row).
+    // merges into the version the previous one committed (READ COMMITTED re-reads the row). No row
+    // back: the session is gone, or the statement started late; `inTime` tells which.
     update: prepared(
       "update",
-      `WITH w AS (
-  UPDATE ${t} SET data = (data - $3::text[]) || $2::jsonb,
-    user_id = CASE $4::text WHEN '=' THEN user_id WHEN '+' THEN $5 ELSE NULL END,
-    expires = ${expires(6)}
-  WHERE id = $1 AND expires > now() AND clock_timestamp() <= ${deadline(7)}
-  RETURNING ${columns}, ${inTime(7)} AS ok
-)
-SELECT w.*, clock_timestamp() <= ${deadline(7)} AS in_time FROM (SELECT 1) AS one LEFT JOIN w ON true`,
+      `UPDATE ${t} SET data = (data - $3::text[]) || $2::jsonb,
+  user_id = CASE $4::text WHEN '=' THEN user_id WHEN '+' THEN $5 ELSE NULL END,
+  expires = ${expires(6)}
+WHERE id = $1 AND expires > now() AND clock_timestamp() <= ${deadline(7)}
+RETURNING ${columns}, ${inTime(7)} AS ok`,
     ),
     // $1 id, $2 deadline. An expired row goes too, but counts as absent.
     delete: prepared(
@@ -150,6 +154,8 @@ SELECT (SELECT count(*) FROM w WHERE live)::int AS deleted, clock_timestamp() <=
   SELECT id FROM ${t} WHERE expires <= now() ORDER BY expires LIMIT $1 FOR UPDATE SKIP LOCKED
 )`,
     ),
+    // $1 deadline (ms, server clock).
+    inTime: prepared("in_time", `SELECT clock_timestamp() <= ${deadline(1)} AS in_time`),
     now: prepared("now", "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now"),
   };
 }

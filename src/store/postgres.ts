@@ -140,18 +140,43 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     return (await (await connection()).query({ ...named, values, query_timeout: queryTimeout })).rows;
   }
 
-  /** Runs a write with its deadline in the server's clock: refused (`lateWrite`) once it has passed there. */
-  async function write<R>(what: string, statement: PreparedStatement, values: unknown[], deadline: number): Promise<R> {
+  /**
+   * Runs a write with its deadline in the server's clock: refused (`lateWrite`)
+   * once it has passed there. Resolves the statement's row, if any, and the
+   * deadline as sent, for {@link inTime}.
+   */
+  async function write<R>(
+    what: string,
+    statement: PreparedStatement,
+    values: unknown[],
+    deadline: number,
+  ): Promise<{ row: R | undefined; serverDeadline: number }> {
     // Already late: nothing is sent (the server would refuse it anyway).
     if (deadline <= Date.now()) throw lateWrite(what);
     try {
       const serverDeadline = await clock.toServer(deadline);
       // The client gives up when the request does; the server's own check decides what lands.
       const remaining = Math.max(1, Math.ceil(deadline - Date.now()));
-      const [row] = (await query(statement, [...values, serverDeadline], remaining)) as (R & { in_time: boolean })[];
-      return row as R & { in_time: boolean };
+      const [row] = (await query(statement, [...values, serverDeadline], remaining)) as R[];
+      return { row, serverDeadline };
     } catch (error) {
       if (sqlState(error) === LATE_SQLSTATE) throw lateWrite(what);
+      throw storeFailure(what, sql.table, error);
+    }
+  }
+
+  /**
+   * Whether the server's clock is still before `serverDeadline`: after an
+   * update that matched no row, it tells "no such session" (in time: the
+   * statement, earlier, was too) from "too late to look" (refused).
+   */
+  async function inTime(what: string, deadline: number, serverDeadline: number): Promise<boolean> {
+    if (deadline <= Date.now()) return false;
+    const remaining = Math.max(1, Math.ceil(deadline - Date.now()));
+    try {
+      const [row] = (await query(sql.inTime, [serverDeadline], remaining)) as { in_time: boolean }[];
+      return row?.in_time === true;
+    } catch (error) {
       throw storeFailure(what, sql.table, error);
     }
   }
@@ -203,9 +228,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const user = assertStoreUser(record.user) ?? null;
       const data = jsonObject(toFields(record.data));
       const values = [id, data, user, record.createdAt, wholeSeconds(ttlSeconds) ?? 0];
-      const row = await write<{ written: number; in_time: boolean }>("create", sql.create, values, deadline);
-      if (row.written === 1) return true;
-      if (!row.in_time) throw lateWrite("create");
+      const { row } = await write<{ written: number; in_time: boolean }>("create", sql.create, values, deadline);
+      if (row?.written === 1) return true;
+      if (!row?.in_time) throw lateWrite("create");
       return false;
     },
     async update(id, patch, ttlSeconds, { deadline }) {
@@ -214,16 +239,16 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const change = patch.user === undefined ? "=" : user === undefined ? "-" : "+";
       const { set, unset } = patchFields(patch);
       const values = [id, jsonObject(set), unset, change, user ?? null, wholeSeconds(ttlSeconds) ?? 0];
-      const row = await write<Partial<Row> & { in_time: boolean }>("update", sql.update, values, deadline);
-      if (typeof row.data === "string") return fromRow(id, row as Row);
-      if (!row.in_time) throw lateWrite("update");
+      const { row, serverDeadline } = await write<Row>("update", sql.update, values, deadline);
+      if (row) return fromRow(id, row);
+      if (!(await inTime("update", deadline, serverDeadline))) throw lateWrite("update");
       return undefined;
     },
     async delete(id, { deadline }) {
       assertStoreId(id);
-      const row = await write<{ deleted: number; in_time: boolean }>("delete", sql.delete, [id], deadline);
-      if (row.deleted === 1) return true;
-      if (!row.in_time) throw lateWrite("delete");
+      const { row } = await write<{ deleted: number; in_time: boolean }>("delete", sql.delete, [id], deadline);
+      if (row?.deleted === 1) return true;
+      if (!row?.in_time) throw lateWrite("delete");
       return false;
     },
     async listByUser(user) {
