@@ -105,6 +105,7 @@ function capturingIO(cookie: string | undefined): CapturingIO {
     header: (name) => (name === "cookie" ? cookie : undefined),
     context: {},
     canWrite: true,
+    cookieOnEveryWrite: true,
     replaceCookies(_isOwn, next) {
       lines = next;
     },

@@ -19,6 +19,12 @@ export interface EventIO {
    * keeping every other line (and doing the same on an error-response copy).
    */
   replaceCookies(isOwn: (name: string) => boolean, lines: readonly string[]): void;
+  /**
+   * Set when the caller hands the session cookie on itself (React Router's
+   * `commitSession` returns it): every write then produces it, even one the
+   * client's cookie already covers.
+   */
+  readonly cookieOnEveryWrite?: boolean;
   /** True for https, false for http, undefined when unknown. */
   isSecure(): boolean | undefined;
   hostname(): string | undefined;

@@ -51,6 +51,8 @@ async function read(io: EventIO, config: ResolvedConfig, event: AnyEvent, state:
   const header = config.headerName ? io.header(config.headerName) : undefined;
   if (header && (await restore(config, event, state, header))) {
     state.source = "header";
+    // The client may hold no cookie at all: a write must send one.
+    state.held = undefined;
     return;
   }
   const cookie = config.cookie === false ? undefined : readSessionCookie(io, config.name);
@@ -122,6 +124,10 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
     state.isNew = false;
     // A token whose salts carry no tag (h3, vinxi, an older version) is resealed so that its next visits skip the budget.
     state.needsReseal = opened.legacy || opened.rotated || opened.untagged || adopted;
+    // A token naming a record that exists (not one marked "nothing stored yet") need not be resent by a write.
+    const held = state.stored && !payload.unstored && !state.needsReseal;
+    const flash = payload.flash !== undefined && Object.keys(payload.flash).length > 0;
+    state.held = held ? { id: payload.id, createdAt: payload.createdAt, flash } : undefined;
     return true;
   } catch (error) {
     if (!(error instanceof SessionError) || error.code === "ERR_STORE_UNAVAILABLE" || error.code === "ERR_CONFIG")

@@ -21,6 +21,11 @@ export const DEFAULT_STORE_TTL_SECONDS = 7 * 24 * 3600;
 export function persist(io: EventIO, config: ResolvedConfig, state: SessionState, event: AnyEvent): Promise<void> {
   const run = state.queue.then(async () => {
     if (state.dead) return;
+    if (!io.cookieOnEveryWrite && cookieHoldsIt(config, state)) {
+      // Only the record changes: a new seal would say what the client's cookie already says.
+      await storeRecord(config, state, event, io, Date.now());
+      return;
+    }
     const token = await sealState(config, state, event, io);
     if (token === undefined || state.dead) return;
     writeSessionCookie(io, config, token, expiresAt(state.session, config));
@@ -51,19 +56,46 @@ export async function sealState(
   if (state.flash && Object.keys(state.flash).length > 0) payload.flash = state.flash;
 
   if (config.store) {
-    if (!(await writeRecord(config, state, now))) {
-      state.dead = true;
-      if (io) deleteSessionCookie(io, config);
-      const error = new SessionError("ERR_STORE_MISSING", "the session was revoked while this request was running");
-      config.source.onError?.(error.code, event, error);
-      return undefined;
-    }
+    if (!(await storeRecord(config, state, event, io, now))) return undefined;
     payload.ref = true;
     if (!state.stored) payload.unstored = true;
   } else {
     payload.data = session.data;
   }
   return sealWith(config.backend, payload, config.password, { ...config.seal, ttl: sealTtl(session, config, now) });
+}
+
+/**
+ * Whether the cookie the request came with still says all a new seal would,
+ * so a store-mode write need not send it again (as express-session sends no
+ * cookie when only its store changes): it named this id and createdAt, its
+ * record existed, and nothing else it carries moves. An idle timeout (the
+ * seal holds lastSeenAt), a fixed seal ttl or a cookie maxAge (both count
+ * from the write), flash messages, a key rotation or a regenerate all reseal.
+ */
+function cookieHoldsIt(config: ResolvedConfig, state: SessionState): boolean {
+  const held = state.held;
+  if (!config.store || !held || !state.stored || state.needsReseal) return false;
+  if (held.id !== state.session.id || held.createdAt !== state.session.createdAt) return false;
+  if (held.flash || (state.flash && Object.keys(state.flash).length > 0)) return false;
+  if (config.idleTimeout !== undefined || config.fixedTtl) return false;
+  return config.cookie !== false && config.cookie.maxAge === undefined;
+}
+
+/** Writes the record; false (the cookie deleted, `onError` told) when it was revoked meanwhile. */
+async function storeRecord(
+  config: ResolvedConfig,
+  state: SessionState,
+  event: AnyEvent,
+  io: EventIO | undefined,
+  now: number,
+): Promise<boolean> {
+  if (await writeRecord(config, state, now)) return true;
+  state.dead = true;
+  if (io) deleteSessionCookie(io, config);
+  const error = new SessionError("ERR_STORE_MISSING", "the session was revoked while this request was running");
+  config.source.onError?.(error.code, event, error);
+  return false;
 }
 
 /**

@@ -25,6 +25,12 @@ export interface SessionState {
   baseline: DataFields | undefined;
   /** Store mode: the owner the record is tagged with. */
   owner: string | undefined;
+  /**
+   * Store mode: what the session cookie the request came with names (id,
+   * createdAt, whether it held flash messages), when it named a stored
+   * record; undefined otherwise (no cookie, a header token, not yet stored).
+   */
+  held: { readonly id: string; readonly createdAt: number; readonly flash: boolean } | undefined;
   /** Set when clear() replaced this state; its late writes are dropped. */
   dead: boolean;
   /** Counts updates merged into the data, so a failed one knows whether it was the last. */
@@ -68,6 +74,7 @@ export function freshState(config: ResolvedConfig, now = Date.now(), id = config
     stored: false,
     baseline: undefined,
     owner: undefined,
+    held: undefined,
     dead: false,
     updates: 0,
   };

@@ -213,6 +213,11 @@ describe("with a store", () => {
     const cookie = `${line.name}=${line.value}`;
     const read = await storage.getSession(cookie);
     expect(read.get("big")).toHaveLength(20_000);
+    // commitSession always returns the cookie, also when the browser's already names the stored session.
+    read.set("theme", "dark");
+    const again = parseSetCookie(await storage.commitSession(read, { maxAge: 60 }))!;
+    expect(again).toMatchObject({ name: line.name, maxAge: 60 });
+    expect(await unseal(again.value, password)).toMatchObject({ id: session.id, ref: true });
     await storage.destroySession(read);
     // The old cookie replayed: the record is gone, so it opens an empty session.
     expect((await storage.getSession(cookie)).data).toEqual({});

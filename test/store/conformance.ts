@@ -274,6 +274,40 @@ export function testStore(name: string, makeStore: () => StoreHarness | Promise<
         expect((await send(jar, "/")).body).toEqual({ id: body.id, data: { blob, theme: "dark" } });
       });
 
+      it("a write to a stored session sends no new cookie (the browser's still names it); one that changes the cookie does", async () => {
+        const jar = new CookieJar();
+        const first = await send(jar, "/set", { a: 1 });
+        expect(first.setCookies).toHaveLength(1); // the first write: the record now exists
+        const second = await send(jar, "/set", { b: 2 });
+        expect(second.setCookies).toEqual([]);
+        expect(second.body).toEqual({ id: first.body.id, data: { a: 1, b: 2 } });
+        expect((await store.get(first.body.id))?.data).toEqual({ a: 1, b: 2 });
+        // A flash message rides in the cookie: it is sent, and the write after reading it sends it away again.
+        const flashing = plainEvent(jar);
+        await (await useSession<Data>(flashing, config)).flash("notice", "saved");
+        expect(flashing.res.headers.getSetCookie()).toHaveLength(1);
+        jar.store(new Response(null, { headers: flashing.res.headers }));
+        const reading = plainEvent(jar);
+        expect(await (await useSession<Data>(reading, config)).flashes()).toEqual({ notice: "saved" });
+        expect(reading.res.headers.getSetCookie()).toHaveLength(1);
+        jar.store(new Response(null, { headers: reading.res.headers }));
+        expect((await send(jar, "/set", { c: 3 })).setCookies).toEqual([]);
+        // A new id, and a lifetime counted from the write, need a new cookie every time.
+        const moved = await send(jar, "/regenerate");
+        expect(moved.setCookies).toHaveLength(1);
+        expect((await send(jar, "/set", { d: 4 })).setCookies).toEqual([]);
+        for (const changed of [{ idleTimeout: 600 }, { cookie: { maxAge: 600 } }, { seal: { ttl: 600_000 } }]) {
+          const other = toWebHandler(eventHandler((event) => route(event, { ...config, ...changed })));
+          const own = new CookieJar();
+          for (const n of [1, 2]) {
+            const response = await other(
+              new Request("http://localhost/set", own.init({ method: "POST", body: `{"n":${n}}` })),
+            );
+            expect(own.store(response), JSON.stringify(changed)).toHaveLength(1);
+          }
+        }
+      });
+
       it("clear deletes the record: replaying the old cookie yields a fresh session", async () => {
         const jar = new CookieJar();
         const { body } = await send(jar, "/set", { user: "carol" });
