@@ -90,8 +90,6 @@ return {owner_of(KEYS[1]) or '', redis.call('PTTL', KEYS[1])}
 export const CLUSTER_INDEX_ADD_SCRIPT = defineScript(`${LIB}
 local now = now_ms()
 if now > tonumber(ARGV[1]) then return -1 end
--- Ids whose score has passed belong to records that have expired: pruned here, as the index is written.
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.0f', now))
 local ttl = tonumber(ARGV[3])
 local existed = redis.call('EXISTS', KEYS[1]) == 1
 local lasting = existed and redis.call('PTTL', KEYS[1]) == -1
