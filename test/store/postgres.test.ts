@@ -149,6 +149,35 @@ describe.skipIf(!url)("on a real PostgreSQL", () => {
       await pool.end();
     });
 
+    it("prepares its statements once per connection; prepare: false sends them unnamed (for poolers that lose them)", async () => {
+      const schema = store.table.split(".")[0]!.replaceAll('"', "");
+      for (const prepare of [true, false]) {
+        const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+        const own = postgresStore({ pool, schema, prepare, sweepInterval: 0 });
+        const id = `prepared-${prepare}`;
+        expect(await own.create(record(id, { a: 1 }), 60, soon())).toBe(true);
+        expect((await own.update(id, { set: { b: 2 }, unset: [] }, 60, soon()))?.data).toEqual({ a: 1, b: 2 });
+        expect((await own.get(id))?.data).toEqual({ a: 1, b: 2 });
+        expect(await own.update("prepared-missing", { set: { b: 2 }, unset: [] }, 60, soon())).toBeUndefined();
+        // The pool has one connection: the one the store's statements ran on.
+        const { rows } = await pool.query("SELECT name FROM pg_prepared_statements ORDER BY name");
+        const names = rows.map((row: { name: string }) => row.name.replace(/_[0-9a-f]{8}$/, ""));
+        expect(names).toEqual(
+          prepare
+            ? [
+                "sealed_session_create",
+                "sealed_session_get",
+                "sealed_session_in_time",
+                "sealed_session_now",
+                "sealed_session_update",
+              ]
+            : [],
+        );
+        await own.close();
+        await pool.end();
+      }
+    });
+
     it("refuses a bad config", () => {
       const bad = [
         {},
@@ -156,6 +185,7 @@ describe.skipIf(!url)("on a real PostgreSQL", () => {
         { connectionString: databaseUrl, table: "sessions; DROP TABLE x" },
         { connectionString: databaseUrl, schema: 'a"b' },
         { connectionString: databaseUrl, sweepInterval: -1 },
+        { connectionString: databaseUrl, prepare: "yes" },
       ];
       for (const options of bad) {
         expect(() => postgresStore(options as never)).toThrow(expect.objectContaining({ code: "ERR_CONFIG" }));
