@@ -8,22 +8,25 @@
 export function parseCookieHeader(header: string): Record<string, string | undefined> {
   // No prototype: a cookie named `constructor` or `__proto__` is data, never an inherited member.
   const cookies: Record<string, string | undefined> = Object.create(null);
-  for (const pair of header.split(";")) {
-    const eq = pair.indexOf("=");
-    if (eq === -1) continue;
-    const name = trim(pair.slice(0, eq));
-    cookies[name] ??= decode(trim(pair.slice(eq + 1)));
+  // Indexes, not split(): no array and no intermediate string per pair.
+  for (let start = 0; start < header.length; ) {
+    let end = header.indexOf(";", start);
+    if (end === -1) end = header.length;
+    const eq = header.indexOf("=", start);
+    if (eq !== -1 && eq < end) {
+      const name = trim(header, start, eq);
+      cookies[name] ??= decode(trim(header, eq + 1, end));
+    }
+    start = end + 1;
   }
   return cookies;
 }
 
-/** Spaces and tabs off both ends; a loop, as a regex with `$` scans all of a 4 KB value. */
-function trim(text: string): string {
-  let start = 0;
-  let end = text.length;
+/** `text` from `start` to `end`, spaces and tabs off both ends (a loop: a regex with `$` scans all of a 4 KB value). */
+function trim(text: string, start: number, end: number): string {
   while (start < end && isBlank(text.charCodeAt(start))) start++;
   while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
-  return start === 0 && end === text.length ? text : text.slice(start, end);
+  return text.slice(start, end);
 }
 
 function isBlank(code: number): boolean {

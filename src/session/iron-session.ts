@@ -21,7 +21,8 @@ export function splitIronSessionMarker(token: string): { sealed: string; ironSes
  * as `persistent`; undefined for any other value.
  */
 export function olderIronSessionData(value: unknown): object | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
+  // Checked first: every read of an h3 or own seal passes here, and the rest copy costs.
+  if (typeof value !== "object" || value === null || !Object.hasOwn(value, "persistent")) return undefined;
   const { persistent, ...rest } = value as { persistent?: unknown };
   if (typeof persistent !== "object" || persistent === null || Array.isArray(persistent)) return undefined;
   for (const key of Object.keys(rest)) if (key !== "flash") return undefined;
