@@ -1,7 +1,7 @@
 import { SessionError } from "../errors.ts";
 import { getOrAdd } from "../memo.ts";
 import type { CryptoBackend, KeyHandle, MaybePromise } from "./backend.ts";
-import { holdBudget, limiterFor } from "./budget.ts";
+import { holdBudget, limiterFor, type Release } from "./budget.ts";
 import { constantTimeEqual } from "./encoding.ts";
 import { cloneJson } from "./json.ts";
 import { hasKey, keyFor, rememberKey } from "./keys.ts";
@@ -103,7 +103,8 @@ const verified = new WeakMap<PasswordSet, WeakMap<ResolvedSealOptions, LruCache<
  * password opened the token. Tokens already verified by this process are
  * answered synchronously from a bounded cache (expiration is still checked on
  * every call), so a returning cookie costs a map lookup and a JSON parse; a
- * token seen for the first time returns a promise. Bad input throws at once.
+ * token seen for the first time returns a promise only when a key must be
+ * awaited (a new salt, or WebCrypto). Bad input throws at once.
  */
 export function unsealDetailed(
   backend: CryptoBackend,
@@ -131,8 +132,38 @@ export function unsealDetailed(
   return verify(backend, token, set, options, cache, key, fallback, now);
 }
 
-/** The full check of a token this process has not verified yet; caches what passes. */
-async function verify(
+/** A token under its full check: its fields, and what the check has learned so far. */
+interface Check {
+  readonly backend: CryptoBackend;
+  readonly token: string;
+  readonly set: PasswordSet;
+  readonly options: ResolvedSealOptions;
+  readonly cache: LruCache<string, Entry>;
+  readonly key: string;
+  readonly encSalt: string;
+  readonly ivText: string;
+  readonly cipherText: string;
+  readonly macSalt: string;
+  readonly mac: string;
+  /** What the MAC covers: the token up to its integrity salt. */
+  readonly base: string;
+  readonly expiration: number | undefined;
+  readonly tagged: boolean;
+  /** Iteration counts to try, in order. */
+  readonly order: readonly number[];
+}
+
+/** "Try the next password or iteration count." */
+const NEXT = Symbol("next");
+
+/**
+ * The full check of a token this process has not verified yet; caches what
+ * passes. Synchronous as long as no key has to be awaited (every key cached,
+ * or the Node backend's 1-iteration keys), so a refusal throws at once rather
+ * than rejecting a promise, which Node's unhandled-rejection bookkeeping makes
+ * cost more than the refusal itself.
+ */
+function verify(
   backend: CryptoBackend,
   token: string,
   set: PasswordSet,
@@ -141,7 +172,7 @@ async function verify(
   key: string,
   fallback: boolean,
   now: number,
-): Promise<UnsealResult> {
+): MaybePromise<UnsealResult> {
   const parts = token.split("*");
   if (parts.length !== 8) throw formatError("a seal has 8 fields");
   const [prefix, id, encSalt, ivText, cipherText, expText, macSalt, mac] = parts as [
@@ -163,81 +194,160 @@ async function verify(
   if (candidates.length === 0) {
     throw new SessionError("ERR_SEAL_PASSWORD_ID", "no configured password matches the seal's password id");
   }
-  const base = token.slice(0, token.length - macSalt.length - mac.length - 2);
   const configured = options.integrity.iterations;
-  let owners = candidates;
-  let order = fallback ? [configured, 1] : [configured];
   const tagged = claimsTag(encSalt, macSalt);
-  if (tagged) {
-    // Claims to be ours: one HMAC per candidate decides, before any derivation.
-    for (const candidate of candidates) {
-      // As the MAC check would: a too-short password is a configuration error, whatever the token.
-      assertPasswordLength(candidate, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
-    }
-    const pendingOwners = withValidTags(backend, candidates, encSalt, macSalt, configured);
-    owners = pendingOwners instanceof Promise ? await pendingOwners : pendingOwners;
-    if (owners.length === 0) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
-  } else if (fallback) {
-    // Not ours (h3, vinxi, iron-session, an older version, or forged): the cheap 1-iteration keys first.
-    order = [1, configured];
+  // Not ours (h3, vinxi, iron-session, an older version, or forged): the cheap 1-iteration keys first.
+  const order = !fallback ? [configured] : tagged ? [configured, 1] : [1, configured];
+  const check: Check = {
+    backend,
+    token,
+    set,
+    options,
+    cache,
+    key,
+    encSalt,
+    ivText,
+    cipherText,
+    macSalt,
+    mac,
+    base: token.slice(0, token.length - macSalt.length - mac.length - 2),
+    expiration,
+    tagged,
+    order,
+  };
+  if (!tagged) return attempt(check, candidates, 0);
+  // Claims to be ours: one HMAC per candidate decides, before any derivation.
+  for (const candidate of candidates) {
+    // As the MAC check would: a too-short password is a configuration error, whatever the token.
+    assertPasswordLength(candidate, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
   }
-  for (const iterations of order) {
-    for (const candidate of owners) {
-      const known = hasKey(backend, candidate.integrity, macSalt, iterations, "sha256");
-      // An untagged salt's key is derived outside the cache and kept only once
-      // its MAC passes: random salts of forgeries must not evict real keys.
-      const cached = tagged || known;
-      // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
-      const release = !cached && iterations > 1 ? limiterFor(options.derivationBudget).acquire() : undefined;
-      // A seal of ours whose keys this process lacks (a restart): other derivations wait for it.
-      const held = tagged && !known ? holdBudget() : undefined;
-      if (held && iterations === configured && typeof candidate.encryption === "string") {
-        // The tags proved these salts ours: derive the encryption key beside the
-        // integrity key (two pool threads), so a restart's first visits wait half as long.
-        void keyFor(
-          backend,
-          candidate.encryption,
-          encSalt,
-          options.encryption.iterations,
-          options.encryption.algorithm,
-        );
-      }
-      try {
-        let opened: { digest: string; key: KeyHandle } | undefined;
-        try {
-          const pendingDigest = macDigest(backend, candidate, macSalt, iterations, base, options, cached);
-          opened = pendingDigest instanceof Promise ? await pendingDigest : pendingDigest;
-        } catch (error) {
-          release?.(false);
-          throw error;
-        }
-        const matched = opened !== undefined && constantTimeEqual(opened.digest, mac);
-        // The budget learns whether derivations pay off: forgeries shrink it, migrating users grow it.
-        release?.(matched);
-        if (!matched || opened === undefined) continue;
-        if (!cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
-        const legacy = iterations !== options.integrity.iterations;
-        const encIterations = legacy ? 1 : options.encryption.iterations;
-        const pendingText = decrypt(backend, candidate, encSalt, encIterations, ivText, cipherText, options);
-        const text = pendingText instanceof Promise ? await pendingText : pendingText;
-        const value = parseOrThrow(text);
-        const found = {
-          passwordId: candidate.id,
-          expiration,
-          legacy,
-          rotated: candidate !== set.primary,
-          untagged: !tagged && wouldTag(set.primary, options.encryption.saltBits, options.integrity.saltBits),
-        };
-        // The cache keeps its own copy: the caller may change `value`.
-        if (token.length <= VERIFIED_MAX_TOKEN)
-          cache.set(key, { token, verified: { ...found, value: cloneJson(value) } });
-        return { ...found, value };
-      } finally {
-        held?.();
-      }
+  const owners = withValidTags(backend, candidates, encSalt, macSalt, configured);
+  return isAsync(owners)
+    ? Promise.resolve(owners).then((found) => attempt(check, ownersOrThrow(found), 0))
+    : attempt(check, ownersOrThrow(owners), 0);
+}
+
+function ownersOrThrow(owners: readonly NormalizedPassword[]): readonly NormalizedPassword[] {
+  if (owners.length === 0) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
+  return owners;
+}
+
+/**
+ * Tries the (iteration count, password) pairs from pair `from` on, in order,
+ * synchronously until a key has to be awaited; then the rest follows that key.
+ */
+function attempt(check: Check, owners: readonly NormalizedPassword[], from: number): MaybePromise<UnsealResult> {
+  const { backend, options, macSalt, tagged } = check;
+  const pairs = check.order.length * owners.length;
+  for (let pair = from; pair < pairs; pair++) {
+    const iterations = check.order[Math.floor(pair / owners.length)] as number;
+    const candidate = owners[pair % owners.length] as NormalizedPassword;
+    const known = hasKey(backend, candidate.integrity, macSalt, iterations, "sha256");
+    // An untagged salt's key is derived outside the cache and kept only once
+    // its MAC passes: random salts of forgeries must not evict real keys.
+    const cached = tagged || known;
+    // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
+    const release = !cached && iterations > 1 ? limiterFor(options.derivationBudget).acquire() : undefined;
+    // A seal of ours whose keys this process lacks (a restart): other derivations wait for it.
+    const held = tagged && !known ? holdBudget() : undefined;
+    if (held && iterations === options.integrity.iterations && typeof candidate.encryption === "string") {
+      // The tags proved these salts ours: derive the encryption key beside the
+      // integrity key (two pool threads), so a restart's first visits wait half as long.
+      void keyFor(
+        backend,
+        candidate.encryption,
+        check.encSalt,
+        options.encryption.iterations,
+        options.encryption.algorithm,
+      );
     }
+    const step: Step = { iterations, candidate, cached, release, held };
+    let opened: MaybePromise<Opened | undefined>;
+    try {
+      opened = macDigest(backend, candidate, macSalt, iterations, check.base, options, cached);
+    } catch (error) {
+      throw abandon(step, error);
+    }
+    if (isAsync(opened)) {
+      return Promise.resolve(opened).then(
+        (result) => {
+          const outcome = afterMac(check, step, result);
+          return outcome === NEXT ? attempt(check, owners, pair + 1) : outcome;
+        },
+        (error: unknown) => {
+          throw abandon(step, error);
+        },
+      );
+    }
+    const outcome = afterMac(check, step, opened);
+    if (outcome !== NEXT) return outcome;
   }
   throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
+}
+
+/** One (iteration count, password) pair under test, and what it holds of the budget. */
+interface Step {
+  readonly iterations: number;
+  readonly candidate: NormalizedPassword;
+  readonly cached: boolean;
+  readonly release: Release | undefined;
+  readonly held: (() => void) | undefined;
+}
+
+type Opened = { digest: string; key: KeyHandle };
+
+/** Gives back what a failed step held; returns the error to throw. */
+function abandon(step: Step, error: unknown): unknown {
+  step.release?.(false);
+  step.held?.();
+  return error;
+}
+
+/** After a pair's MAC: on to the next pair, or decrypt and finish. */
+function afterMac(check: Check, step: Step, opened: Opened | undefined): MaybePromise<UnsealResult> | typeof NEXT {
+  const matched = opened !== undefined && constantTimeEqual(opened.digest, check.mac);
+  // The budget learns whether derivations pay off: forgeries shrink it, migrating users grow it.
+  step.release?.(matched);
+  if (!matched || opened === undefined) {
+    step.held?.();
+    return NEXT;
+  }
+  const { backend, options, macSalt } = check;
+  const { iterations, candidate } = step;
+  if (!step.cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
+  const legacy = iterations !== options.integrity.iterations;
+  const encIterations = legacy ? 1 : options.encryption.iterations;
+  let text: MaybePromise<string>;
+  try {
+    text = decrypt(backend, candidate, check.encSalt, encIterations, check.ivText, check.cipherText, options);
+  } catch (error) {
+    step.held?.();
+    throw error;
+  }
+  if (isAsync(text)) {
+    return Promise.resolve(text)
+      .then((plain) => finish(check, candidate, legacy, plain))
+      .finally(() => step.held?.());
+  }
+  step.held?.();
+  return finish(check, candidate, legacy, text);
+}
+
+/** Parses the verified payload, caches it, and answers. */
+function finish(check: Check, candidate: NormalizedPassword, legacy: boolean, text: string): UnsealResult {
+  const value = parseOrThrow(text);
+  const { set, options, token } = check;
+  const found = {
+    passwordId: candidate.id,
+    expiration: check.expiration,
+    legacy,
+    rotated: candidate !== set.primary,
+    untagged: !check.tagged && wouldTag(set.primary, options.encryption.saltBits, options.integrity.saltBits),
+  };
+  // The cache keeps its own copy: the caller may change `value`.
+  if (token.length <= VERIFIED_MAX_TOKEN)
+    check.cache.set(check.key, { token, verified: { ...found, value: cloneJson(value) } });
+  return { ...found, value };
 }
 
 /**

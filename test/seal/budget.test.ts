@@ -32,9 +32,10 @@ const forged = async () => {
 let setting = 0;
 const budget = (b: Partial<DerivationBudget>) => ({ maxInFlight: 1000, maxPerSecond: 1000 + ++setting / 1000, ...b });
 
-async function codeOf(pending: unknown): Promise<string> {
+/** The code a call fails with (thrown at once or rejected later), or "opened". */
+async function codeOf(call: () => unknown): Promise<string> {
   try {
-    await pending;
+    await call();
     return "opened";
   } catch (error) {
     return (error as { code?: string }).code ?? String(error);
@@ -49,7 +50,7 @@ describe("the derivation budget for untagged salts", () => {
     const { backend } = countingBackend();
     const mine = unsealDetailed(backend, tagged, PASSWORD, options);
     // Plenty of budget, but a real user of this process is waiting for a derivation.
-    expect(await codeOf(unsealDetailed(backend, first as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
+    expect(await codeOf(() => unsealDetailed(backend, first as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
     expect((await mine).value).toEqual({ mine: true });
     // Its keys are derived: the budget is open again.
     expect((await unsealDetailed(backend, second as string, PASSWORD, options)).value).toEqual({ i: 1 });
@@ -62,7 +63,7 @@ describe("the derivation budget for untagged salts", () => {
     const tagged = await sealWith(sealer.backend, { mine: true }, PASSWORD, options);
     const { backend, calls } = countingBackend();
     const running = unsealDetailed(backend, first as string, PASSWORD, options);
-    expect(await codeOf(unsealDetailed(backend, second as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
+    expect(await codeOf(() => unsealDetailed(backend, second as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
     // While the untagged derivation still runs: a tagged seal new to this process derives its keys and opens.
     const other = countingBackend();
     expect((await unsealDetailed(other.backend, tagged, PASSWORD, options)).value).toEqual({ mine: true });
@@ -78,7 +79,7 @@ describe("the derivation budget for untagged salts", () => {
     const [first, second] = await untagged(2);
     const { backend } = countingBackend();
     expect((await unsealDetailed(backend, first as string, PASSWORD, options)).value).toEqual({ i: 0 });
-    expect(await codeOf(unsealDetailed(backend, second as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
+    expect(await codeOf(() => unsealDetailed(backend, second as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
     // The first token again: verified and cached, no budget needed.
     expect((await unsealDetailed(backend, first as string, PASSWORD, options)).value).toEqual({ i: 0 });
   });
@@ -104,7 +105,10 @@ describe("the derivation budget for untagged salts", () => {
     const options = resolveSealOptions({ derivationBudget: budget({ maxPerSecond: 32 + ++setting / 1e6 }) });
     const { backend } = countingBackend();
     const codes: string[] = [];
-    for (let i = 0; i < 10; i++) codes.push(await codeOf(unsealDetailed(backend, await forged(), PASSWORD, options)));
+    for (let i = 0; i < 10; i++) {
+      const token = await forged();
+      codes.push(await codeOf(() => unsealDetailed(backend, token, PASSWORD, options)));
+    }
     // A fixed budget of 32 per second would have derived for all ten. Halving at each failure: 32 → 16 → 8 → 4 → 2,
     // and the bucket never holds more than the rate, so the sixth forgery already finds it empty.
     expect(codes).toEqual([...Array(6).fill("ERR_SEAL_MAC"), ...Array(4).fill("ERR_SEAL_BUSY")]);
