@@ -1,4 +1,3 @@
-import { SessionError } from "../errors.ts";
 import { getOrAdd } from "../memo.ts";
 
 /**
@@ -85,13 +84,13 @@ class Limiter {
     this.#floor = Math.max(1, budget.maxPerSecond / 16);
   }
 
-  /** Takes one derivation from the budget or throws `ERR_SEAL_BUSY`; never waits. */
-  acquire(): Release {
+  /** Takes one derivation from the budget, or undefined when it is spent (`ERR_SEAL_BUSY`); never waits. */
+  acquire(): Release | undefined {
     const now = performance.now();
     this.#tokens = Math.min(this.#rate, this.#tokens + (Math.max(0, now - this.#refilledAt) / 1000) * this.#rate);
     this.#refilledAt = now;
     if (urgent > 0 || this.#inFlight >= this.#budget.maxInFlight || this.#tokens < 1) {
-      throw new SessionError("ERR_SEAL_BUSY", "too many untagged seals to verify right now");
+      return undefined;
     }
     this.#tokens -= 1;
     this.#inFlight++;

@@ -20,7 +20,7 @@ import {
 import { backendFor } from "./platform.ts";
 import { MAC_PREFIX, type SealCallOptions } from "./seal.ts";
 import { claimsTag, hasValidTags, wouldTag } from "./tags.ts";
-import { checkExpiration, checkShape, formatError, HMAC_LENGTH } from "./token-shape.ts";
+import { expirationError, formatError, HMAC_LENGTH, shapeError } from "./token-shape.ts";
 
 /**
  * Options of {@link unseal}: the seal options the token was made with, plus
@@ -111,11 +111,39 @@ export function unsealDetailed(
   token: string,
   password: PasswordInput,
   options: ResolvedSealOptions,
-  extra: { legacyFallback?: boolean | undefined; maxLength?: number | undefined } = {},
+  extra: UnsealExtra = {},
 ): UnsealResult | Promise<UnsealResult> {
+  const opened = openToken(backend, token, password, options, extra);
+  return isAsync(opened) ? Promise.resolve(opened).then(orThrow) : orThrow(opened);
+}
+
+/** Options of {@link unsealDetailed} and {@link openToken} beyond the seal options. */
+export interface UnsealExtra {
+  legacyFallback?: boolean | undefined;
+  maxLength?: number | undefined;
+}
+
+function orThrow(opened: UnsealResult | SessionError): UnsealResult {
+  if (opened instanceof SessionError) throw opened;
+  return opened;
+}
+
+/**
+ * {@link unsealDetailed} for the request path: a refusal of the token (a
+ * forged, expired or foreign cookie) is returned as a `SessionError`, not
+ * thrown. A throw costs V8 a message with its source location, several
+ * microseconds: the most a forged cookie cost before this.
+ */
+export function openToken(
+  backend: CryptoBackend,
+  token: string,
+  password: PasswordInput,
+  options: ResolvedSealOptions,
+  extra: UnsealExtra = {},
+): MaybePromise<UnsealResult | SessionError> {
   const now = Date.now() + options.localtimeOffsetMsec;
-  if (typeof token !== "string") throw formatError("token is not a string");
-  if (token.length > (extra.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH)) throw formatError("token is too long");
+  if (typeof token !== "string") return formatError("token is not a string");
+  if (token.length > (extra.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH)) return formatError("token is too long");
   const set = toPasswordSet(password);
   const cache = verifiedCache(set, options);
   const key = token.slice(-HMAC_LENGTH);
@@ -123,8 +151,9 @@ export function unsealDetailed(
   const hit = cache.get(key);
   if (hit?.token === token) {
     // Verified once through the 1-iteration fallback: not acceptable to a caller that turned it off.
-    if (hit.verified.legacy && !fallback) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
-    checkExpiration(hit.verified.expiration, now, options);
+    if (hit.verified.legacy && !fallback) return macError();
+    const expired = expirationError(hit.verified.expiration, now, options);
+    if (expired) return expired;
     const { passwordId, expiration, legacy, rotated, untagged } = hit.verified;
     // Copying parsed JSON is several times cheaper than parsing it again.
     return { value: cloneJson(hit.verified.value), passwordId, expiration, legacy, rotated, untagged };
@@ -172,9 +201,9 @@ function verify(
   key: string,
   fallback: boolean,
   now: number,
-): MaybePromise<UnsealResult> {
+): MaybePromise<UnsealResult | SessionError> {
   const parts = token.split("*");
-  if (parts.length !== 8) throw formatError("a seal has 8 fields");
+  if (parts.length !== 8) return formatError("a seal has 8 fields");
   const [prefix, id, encSalt, ivText, cipherText, expText, macSalt, mac] = parts as [
     string,
     string,
@@ -185,14 +214,16 @@ function verify(
     string,
     string,
   ];
-  if (prefix !== MAC_PREFIX) throw formatError("wrong prefix");
-  checkShape(id, encSalt, ivText, cipherText, expText, macSalt, mac, options);
+  if (prefix !== MAC_PREFIX) return formatError("wrong prefix");
+  const malformed = shapeError(id, encSalt, ivText, cipherText, expText, macSalt, mac, options);
+  if (malformed) return malformed;
   const expiration = expText ? Number(expText) : undefined;
-  checkExpiration(expiration, now, options);
+  const expired = expirationError(expiration, now, options);
+  if (expired) return expired;
 
   const candidates = candidatesFor(set, id);
   if (candidates.length === 0) {
-    throw new SessionError("ERR_SEAL_PASSWORD_ID", "no configured password matches the seal's password id");
+    return new SessionError("ERR_SEAL_PASSWORD_ID", "no configured password matches the seal's password id");
   }
   const configured = options.integrity.iterations;
   const tagged = claimsTag(encSalt, macSalt);
@@ -222,21 +253,23 @@ function verify(
     assertPasswordLength(candidate, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
   }
   const owners = withValidTags(backend, candidates, encSalt, macSalt, configured);
-  return isAsync(owners)
-    ? Promise.resolve(owners).then((found) => attempt(check, ownersOrThrow(found), 0))
-    : attempt(check, ownersOrThrow(owners), 0);
+  const next = (found: readonly NormalizedPassword[]) => (found.length === 0 ? macError() : attempt(check, found, 0));
+  return isAsync(owners) ? Promise.resolve(owners).then(next) : next(owners);
 }
 
-function ownersOrThrow(owners: readonly NormalizedPassword[]): readonly NormalizedPassword[] {
-  if (owners.length === 0) throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
-  return owners;
+function macError(): SessionError {
+  return new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
 }
 
 /**
  * Tries the (iteration count, password) pairs from pair `from` on, in order,
  * synchronously until a key has to be awaited; then the rest follows that key.
  */
-function attempt(check: Check, owners: readonly NormalizedPassword[], from: number): MaybePromise<UnsealResult> {
+function attempt(
+  check: Check,
+  owners: readonly NormalizedPassword[],
+  from: number,
+): MaybePromise<UnsealResult | SessionError> {
   const { backend, options, macSalt, tagged } = check;
   const pairs = check.order.length * owners.length;
   for (let pair = from; pair < pairs; pair++) {
@@ -247,7 +280,11 @@ function attempt(check: Check, owners: readonly NormalizedPassword[], from: numb
     // its MAC passes: random salts of forgeries must not evict real keys.
     const cached = tagged || known;
     // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
-    const release = !cached && iterations > 1 ? limiterFor(options.derivationBudget).acquire() : undefined;
+    let release: Release | undefined;
+    if (!cached && iterations > 1) {
+      release = limiterFor(options.derivationBudget).acquire();
+      if (!release) return new SessionError("ERR_SEAL_BUSY", "too many untagged seals to verify right now");
+    }
     // A seal of ours whose keys this process lacks (a restart): other derivations wait for it.
     const held = tagged && !known ? holdBudget() : undefined;
     if (held && iterations === options.integrity.iterations && typeof candidate.encryption === "string") {
@@ -282,7 +319,7 @@ function attempt(check: Check, owners: readonly NormalizedPassword[], from: numb
     const outcome = afterMac(check, step, opened);
     if (outcome !== NEXT) return outcome;
   }
-  throw new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
+  return macError();
 }
 
 /** One (iteration count, password) pair under test, and what it holds of the budget. */

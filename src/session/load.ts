@@ -1,7 +1,8 @@
 import { SessionError } from "../errors.ts";
 import type { EventIO } from "../event/io.ts";
 import type { AnyEvent } from "../event/types.ts";
-import { unsealDetailed } from "../seal/unseal.ts";
+import { isAsync } from "../seal/maybe-promise.ts";
+import { openToken } from "../seal/unseal.ts";
 import { callStore } from "../store/call.ts";
 import { toFields } from "../store/fields.ts";
 import type { ResolvedConfig } from "./config.ts";
@@ -80,11 +81,13 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
   try {
     const now = Date.now();
     const { sealed, ironSession } = splitIronSessionMarker(token);
-    const pending = unsealDetailed(config.backend, sealed, config.password, config.seal, {
+    const pending = openToken(config.backend, sealed, config.password, config.seal, {
       legacyFallback: config.legacyFallback,
     });
     // A returning cookie is answered synchronously: no await, no extra turn of the microtask queue.
-    const opened = pending instanceof Promise ? await pending : pending;
+    const opened = isAsync(pending) ? await pending : pending;
+    // A refused token comes back as a value: forged cookies cost no throw.
+    if (opened instanceof SessionError) return refuse(config, event, state, opened);
     // iron-session's seals: `~2` marks a bare object; older ones hold `{ persistent, flash }` with no marker.
     const older = ironSession ? undefined : olderIronSessionData(opened.value);
     const adopted = ironSession || older !== undefined;
@@ -132,10 +135,15 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
   } catch (error) {
     if (!(error instanceof SessionError) || error.code === "ERR_STORE_UNAVAILABLE" || error.code === "ERR_CONFIG")
       throw error;
-    state.stored = false;
-    report(config, event, error);
-    return false;
+    return refuse(config, event, state, error);
   }
+}
+
+/** A token that is not acceptable: no session from it, and `onError` told why. */
+function refuse(config: ResolvedConfig, event: AnyEvent, state: SessionState, error: SessionError): false {
+  state.stored = false;
+  report(config, event, error);
+  return false;
 }
 
 function report(config: ResolvedConfig, event: AnyEvent, error: SessionError): void {
