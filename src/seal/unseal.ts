@@ -161,36 +161,14 @@ export function openToken(
   return verify(backend, token, set, options, cache, key, fallback, now);
 }
 
-/** A token under its full check: its fields, and what the check has learned so far. */
-interface Check {
-  readonly backend: CryptoBackend;
-  readonly token: string;
-  readonly set: PasswordSet;
-  readonly options: ResolvedSealOptions;
-  readonly cache: LruCache<string, Entry>;
-  readonly key: string;
-  readonly encSalt: string;
-  readonly ivText: string;
-  readonly cipherText: string;
-  readonly macSalt: string;
-  readonly mac: string;
-  /** What the MAC covers: the token up to its integrity salt. */
-  readonly base: string;
-  readonly expiration: number | undefined;
-  readonly tagged: boolean;
-  /** Iteration counts to try, in order. */
-  readonly order: readonly number[];
-}
-
-/** "Try the next password or iteration count." */
-const NEXT = Symbol("next");
-
 /**
  * The full check of a token this process has not verified yet; caches what
  * passes. Synchronous as long as no key has to be awaited (every key cached,
- * or the Node backend's 1-iteration keys), so a refusal throws at once rather
- * than rejecting a promise, which Node's unhandled-rejection bookkeeping makes
- * cost more than the refusal itself.
+ * or the Node backend's 1-iteration keys), and a refusal is returned, not
+ * thrown: a throw costs V8 a message with its source location and a rejected
+ * promise costs Node's unhandled-rejection bookkeeping, more than the checks.
+ * The steps are closures over the token's fields, so a Worker bundle carries
+ * no field names for them.
  */
 function verify(
   backend: CryptoBackend,
@@ -225,166 +203,127 @@ function verify(
   if (candidates.length === 0) {
     return new SessionError("ERR_SEAL_PASSWORD_ID", "no configured password matches the seal's password id");
   }
+  const base = token.slice(0, token.length - macSalt.length - mac.length - 2);
   const configured = options.integrity.iterations;
   const tagged = claimsTag(encSalt, macSalt);
   // Not ours (h3, vinxi, iron-session, an older version, or forged): the cheap 1-iteration keys first.
   const order = !fallback ? [configured] : tagged ? [configured, 1] : [1, configured];
-  const check: Check = {
-    backend,
-    token,
-    set,
-    options,
-    cache,
-    key,
-    encSalt,
-    ivText,
-    cipherText,
-    macSalt,
-    mac,
-    base: token.slice(0, token.length - macSalt.length - mac.length - 2),
-    expiration,
-    tagged,
-    order,
+
+  /** Tries the (iteration count, password) pairs from `from` on, synchronously until a key must be awaited. */
+  const attempt = (owners: readonly NormalizedPassword[], from: number): MaybePromise<UnsealResult | SessionError> => {
+    for (let pair = from; pair < order.length * owners.length; pair++) {
+      const iterations = order[Math.floor(pair / owners.length)] as number;
+      const candidate = owners[pair % owners.length] as NormalizedPassword;
+      const known = hasKey(backend, candidate.integrity, macSalt, iterations, "sha256");
+      // An untagged salt's key is derived outside the cache and kept only once
+      // its MAC passes: random salts of forgeries must not evict real keys.
+      const cached = tagged || known;
+      // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
+      let release: Release | undefined;
+      if (!cached && iterations > 1) {
+        release = limiterFor(options.derivationBudget).acquire();
+        if (!release) return new SessionError("ERR_SEAL_BUSY", "too many untagged seals to verify right now");
+      }
+      // A seal of ours whose keys this process lacks (a restart): other derivations wait for it.
+      const held = tagged && !known ? holdBudget() : undefined;
+      if (held && iterations === configured && typeof candidate.encryption === "string") {
+        // The tags proved these salts ours: derive the encryption key beside the
+        // integrity key (two pool threads), so a restart's first visits wait half as long.
+        void keyFor(
+          backend,
+          candidate.encryption,
+          encSalt,
+          options.encryption.iterations,
+          options.encryption.algorithm,
+        );
+      }
+      const abandon = (error: unknown) => {
+        release?.(false);
+        held?.();
+        return error;
+      };
+      /** After this pair's MAC: undefined to try the next pair, else decrypt and finish. */
+      const afterMac = (opened: Opened | undefined): MaybePromise<UnsealResult> | undefined => {
+        const matched = opened !== undefined && constantTimeEqual(opened.digest, mac);
+        // The budget learns whether derivations pay off: forgeries shrink it, migrating users grow it.
+        release?.(matched);
+        if (!matched || opened === undefined) {
+          held?.();
+          return undefined;
+        }
+        if (!cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
+        const legacy = iterations !== configured;
+        const finish = (text: string): UnsealResult => {
+          const value = parseOrThrow(text);
+          const found = {
+            passwordId: candidate.id,
+            expiration,
+            legacy,
+            rotated: candidate !== set.primary,
+            untagged: !tagged && wouldTag(set.primary, options.encryption.saltBits, options.integrity.saltBits),
+          };
+          // The cache keeps its own copy: the caller may change `value`.
+          if (token.length <= VERIFIED_MAX_TOKEN)
+            cache.set(key, { token, verified: { ...found, value: cloneJson(value) } });
+          return { ...found, value };
+        };
+        let text: MaybePromise<string>;
+        try {
+          text = decrypt(
+            backend,
+            candidate,
+            encSalt,
+            legacy ? 1 : options.encryption.iterations,
+            ivText,
+            cipherText,
+            options,
+          );
+        } catch (error) {
+          held?.();
+          throw error;
+        }
+        if (isAsync(text))
+          return Promise.resolve(text)
+            .then(finish)
+            .finally(() => held?.());
+        held?.();
+        return finish(text);
+      };
+      let opened: MaybePromise<Opened | undefined>;
+      try {
+        opened = macDigest(backend, candidate, macSalt, iterations, base, options, cached);
+      } catch (error) {
+        throw abandon(error);
+      }
+      if (isAsync(opened)) {
+        return Promise.resolve(opened).then(
+          (result) => afterMac(result) ?? attempt(owners, pair + 1),
+          (error: unknown) => {
+            throw abandon(error);
+          },
+        );
+      }
+      const outcome = afterMac(opened);
+      if (outcome) return outcome;
+    }
+    return macError();
   };
-  if (!tagged) return attempt(check, candidates, 0);
+
+  if (!tagged) return attempt(candidates, 0);
   // Claims to be ours: one HMAC per candidate decides, before any derivation.
   for (const candidate of candidates) {
     // As the MAC check would: a too-short password is a configuration error, whatever the token.
     assertPasswordLength(candidate, options.encryption.minPasswordlength, options.integrity.minPasswordlength);
   }
   const owners = withValidTags(backend, candidates, encSalt, macSalt, configured);
-  const next = (found: readonly NormalizedPassword[]) => (found.length === 0 ? macError() : attempt(check, found, 0));
+  const next = (found: readonly NormalizedPassword[]) => (found.length === 0 ? macError() : attempt(found, 0));
   return isAsync(owners) ? Promise.resolve(owners).then(next) : next(owners);
-}
-
-function macError(): SessionError {
-  return new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
-}
-
-/**
- * Tries the (iteration count, password) pairs from pair `from` on, in order,
- * synchronously until a key has to be awaited; then the rest follows that key.
- */
-function attempt(
-  check: Check,
-  owners: readonly NormalizedPassword[],
-  from: number,
-): MaybePromise<UnsealResult | SessionError> {
-  const { backend, options, macSalt, tagged } = check;
-  const pairs = check.order.length * owners.length;
-  for (let pair = from; pair < pairs; pair++) {
-    const iterations = check.order[Math.floor(pair / owners.length)] as number;
-    const candidate = owners[pair % owners.length] as NormalizedPassword;
-    const known = hasKey(backend, candidate.integrity, macSalt, iterations, "sha256");
-    // An untagged salt's key is derived outside the cache and kept only once
-    // its MAC passes: random salts of forgeries must not evict real keys.
-    const cached = tagged || known;
-    // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
-    let release: Release | undefined;
-    if (!cached && iterations > 1) {
-      release = limiterFor(options.derivationBudget).acquire();
-      if (!release) return new SessionError("ERR_SEAL_BUSY", "too many untagged seals to verify right now");
-    }
-    // A seal of ours whose keys this process lacks (a restart): other derivations wait for it.
-    const held = tagged && !known ? holdBudget() : undefined;
-    if (held && iterations === options.integrity.iterations && typeof candidate.encryption === "string") {
-      // The tags proved these salts ours: derive the encryption key beside the
-      // integrity key (two pool threads), so a restart's first visits wait half as long.
-      void keyFor(
-        backend,
-        candidate.encryption,
-        check.encSalt,
-        options.encryption.iterations,
-        options.encryption.algorithm,
-      );
-    }
-    const step: Step = { iterations, candidate, cached, release, held };
-    let opened: MaybePromise<Opened | undefined>;
-    try {
-      opened = macDigest(backend, candidate, macSalt, iterations, check.base, options, cached);
-    } catch (error) {
-      throw abandon(step, error);
-    }
-    if (isAsync(opened)) {
-      return Promise.resolve(opened).then(
-        (result) => {
-          const outcome = afterMac(check, step, result);
-          return outcome === NEXT ? attempt(check, owners, pair + 1) : outcome;
-        },
-        (error: unknown) => {
-          throw abandon(step, error);
-        },
-      );
-    }
-    const outcome = afterMac(check, step, opened);
-    if (outcome !== NEXT) return outcome;
-  }
-  return macError();
-}
-
-/** One (iteration count, password) pair under test, and what it holds of the budget. */
-interface Step {
-  readonly iterations: number;
-  readonly candidate: NormalizedPassword;
-  readonly cached: boolean;
-  readonly release: Release | undefined;
-  readonly held: (() => void) | undefined;
 }
 
 type Opened = { digest: string; key: KeyHandle };
 
-/** Gives back what a failed step held; returns the error to throw. */
-function abandon(step: Step, error: unknown): unknown {
-  step.release?.(false);
-  step.held?.();
-  return error;
-}
-
-/** After a pair's MAC: on to the next pair, or decrypt and finish. */
-function afterMac(check: Check, step: Step, opened: Opened | undefined): MaybePromise<UnsealResult> | typeof NEXT {
-  const matched = opened !== undefined && constantTimeEqual(opened.digest, check.mac);
-  // The budget learns whether derivations pay off: forgeries shrink it, migrating users grow it.
-  step.release?.(matched);
-  if (!matched || opened === undefined) {
-    step.held?.();
-    return NEXT;
-  }
-  const { backend, options, macSalt } = check;
-  const { iterations, candidate } = step;
-  if (!step.cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
-  const legacy = iterations !== options.integrity.iterations;
-  const encIterations = legacy ? 1 : options.encryption.iterations;
-  let text: MaybePromise<string>;
-  try {
-    text = decrypt(backend, candidate, check.encSalt, encIterations, check.ivText, check.cipherText, options);
-  } catch (error) {
-    step.held?.();
-    throw error;
-  }
-  if (isAsync(text)) {
-    return Promise.resolve(text)
-      .then((plain) => finish(check, candidate, legacy, plain))
-      .finally(() => step.held?.());
-  }
-  step.held?.();
-  return finish(check, candidate, legacy, text);
-}
-
-/** Parses the verified payload, caches it, and answers. */
-function finish(check: Check, candidate: NormalizedPassword, legacy: boolean, text: string): UnsealResult {
-  const value = parseOrThrow(text);
-  const { set, options, token } = check;
-  const found = {
-    passwordId: candidate.id,
-    expiration: check.expiration,
-    legacy,
-    rotated: candidate !== set.primary,
-    untagged: !check.tagged && wouldTag(set.primary, options.encryption.saltBits, options.integrity.saltBits),
-  };
-  // The cache keeps its own copy: the caller may change `value`.
-  if (token.length <= VERIFIED_MAX_TOKEN)
-    check.cache.set(check.key, { token, verified: { ...found, value: cloneJson(value) } });
-  return { ...found, value };
+function macError(): SessionError {
+  return new SessionError("ERR_SEAL_MAC", "the seal's integrity check failed");
 }
 
 /**
