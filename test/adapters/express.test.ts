@@ -8,6 +8,7 @@ import type { SessionErrorCode } from "../../src/errors.ts";
 import type { SessionConfig, SessionManager } from "../../src/index.ts";
 import { memoryStore } from "../../src/index.ts";
 import { resetWarnings } from "../../src/session/warnings.ts";
+import { downStore } from "../helpers/down-store.ts";
 import { Browser, type Served, serve } from "./http.ts";
 
 const password = "Xp4!vR8-kQ3zW7mM0bN2cL9tH4sG6fJ1aE";
@@ -176,12 +177,7 @@ describe.each(flavours)("$name", ({ app }) => {
 
   it("answers 503, not the app's 200, when a write it did not await fails on the store", async () => {
     // A store that is down: each write fails after a moment, as a refused connection would.
-    const store = memoryStore();
-    const down = async (): Promise<never> => {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      throw new Error("connection refused");
-    };
-    const failing = Object.assign(Object.create(store) as typeof store, { create: down, update: down });
+    const failing = downStore();
     const codes: SessionErrorCode[] = [];
     const stored = await serve(app({ password, store: failing, onError: (code) => codes.push(code) }));
     try {

@@ -7,8 +7,9 @@ import Fastify4 from "fastify-4";
 import fastifyCookie9 from "fastify-cookie-9";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FastifySessionData, sessionPlugin } from "../../src/adapters/fastify.ts";
-import { eventHandler, memoryStore, toNodeListener, useSession } from "../../src/index.ts";
+import { eventHandler, toNodeListener, useSession } from "../../src/index.ts";
 import type { SessionConfig } from "../../src/session/types.ts";
+import { downStore } from "../helpers/down-store.ts";
 import { app as honoApp, config as honoConfig } from "./fixtures/hono-app.ts";
 import { Client, PASSWORD, SESSION_NAME, walkThrough } from "./scenario.ts";
 
@@ -110,12 +111,7 @@ describe.each(versions)("sealed-session/fastify on %s", (_, factory, cookiePlugi
   });
 
   it("answers 503, not the route's 200, when a write it did not await fails on the store", async () => {
-    const store = memoryStore();
-    const down = async (): Promise<never> => {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      throw new Error("connection refused");
-    };
-    const failing = Object.assign(Object.create(store) as typeof store, { create: down, update: down });
+    const failing = downStore();
     const codes: string[] = [];
     const app = factory();
     await app.register(sessionPlugin, { ...config, store: failing, onError: (code) => codes.push(code) });

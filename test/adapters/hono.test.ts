@@ -3,7 +3,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, describe, expect, it } from "vitest";
 import { session } from "../../src/adapters/hono.ts";
-import { memoryStore } from "../../src/index.ts";
+import { downStore } from "../helpers/down-store.ts";
 import { app, config } from "./fixtures/hono-app.ts";
 import { Client, cookieNames, walkThrough } from "./scenario.ts";
 import { missing, runtimes, runtimesDir, type SpawnedServer, spawnServer } from "./spawn-server.ts";
@@ -35,12 +35,7 @@ describe("sealed-session/hono", () => {
   });
 
   it("answers 503, not the route's 200, when a write it did not await fails on the store", async () => {
-    const store = memoryStore();
-    const down = async (): Promise<never> => {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      throw new Error("connection refused");
-    };
-    const failing = Object.assign(Object.create(store) as typeof store, { create: down, update: down });
+    const failing = downStore();
     const codes: string[] = [];
     const failingApp = new Hono()
       .use(session({ password: config.password, store: failing, onError: (code) => codes.push(code) }))

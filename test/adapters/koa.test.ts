@@ -4,6 +4,7 @@ import { type KoaSessionData, session } from "sealed-session/koa";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import type { SessionErrorCode } from "../../src/errors.ts";
 import { memoryStore, type SessionConfig, type SessionManager } from "../../src/index.ts";
+import { downStore } from "../helpers/down-store.ts";
 import { Browser, type Served, serve } from "./http.ts";
 
 const password = "Ko4!vR8-kQ3zW7mM0bN2cL9tH4sG6fJ1aE";
@@ -158,12 +159,7 @@ describe.each([
   });
 
   it("answers 503, not the app's 200, when a write it did not await fails on the store", async () => {
-    const store = memoryStore();
-    const down = async (): Promise<never> => {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      throw new Error("connection refused");
-    };
-    const failing = Object.assign(Object.create(store) as typeof store, { create: down, update: down });
+    const failing = downStore();
     const codes: SessionErrorCode[] = [];
     const app = build(Framework, { password, store: failing, onError: (code) => codes.push(code) });
     app.silent = true;
