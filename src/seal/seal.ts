@@ -50,6 +50,8 @@ export async function sealWith(
   value: unknown,
   password: PasswordInput,
   options: ResolvedSealOptions,
+  // The session layer's per-write ttl, given apart so no options object is copied per seal.
+  ttl: number = options.ttl,
 ): Promise<string> {
   const now = Date.now() + options.localtimeOffsetMsec;
   const text = stringifyStrict(value);
@@ -64,7 +66,7 @@ export async function sealWith(
   const pendingCipher = backend.encrypt(options.encryption.algorithm, keys.encryptionKey, iv, text);
   const encrypted = pendingCipher instanceof Promise ? await pendingCipher : pendingCipher;
   // The format holds whole milliseconds; a fractional ttl or offset would make a seal no one can read.
-  const expiration = options.ttl ? String(Math.ceil(now + options.ttl)) : "";
+  const expiration = ttl ? String(Math.ceil(now + ttl)) : "";
   // Options that reach here unvalidated (the session layer's computed ttl) must not write an unreadable seal.
   if (!EXPIRATION_FIELD.test(expiration))
     configError("the seal's expiration is out of range: check ttl and localtimeOffsetMsec");

@@ -105,8 +105,10 @@ function replaceFamily(
   const writtenByName = written[kWritten];
   const cookies = requestCookies(io);
   const held = Math.max(chunkCount(cookies[name]) ?? 0, highestChunk(cookies, name), writtenByName[name] ?? 0);
-  const deletion = deletionAttributes(options, secure);
-  for (let i = used + 1; i <= held; i++) lines.push(`${chunkName(name, i)}=${deletion}`);
+  if (held > used) {
+    const deletion = deletionAttributes(options, secure);
+    for (let i = used + 1; i <= held; i++) lines.push(`${chunkName(name, i)}=${deletion}`);
+  }
   writtenByName[name] = Math.max(used, held);
   io.replaceCookies((cookieName) => belongsTo(cookieName, name), lines);
 }

@@ -62,7 +62,7 @@ export async function sealState(
   } else {
     payload.data = session.data;
   }
-  return sealWith(config.backend, payload, config.password, { ...config.seal, ttl: sealTtl(session, config, now) });
+  return sealWith(config.backend, payload, config.password, config.seal, sealTtl(session, config, now));
 }
 
 /**
