@@ -79,56 +79,85 @@ export class FrameworkIO implements EventIO {
   }
 }
 
+/** What a held response keeps: the methods it replaced and a `writeHead` call waiting for `end`. */
+interface Held {
+  readonly io: FrameworkIO;
+  readonly writeHead: ServerResponse["writeHead"];
+  readonly write: ServerResponse["write"];
+  readonly end: ServerResponse["end"];
+  head: unknown[] | undefined;
+  streaming: boolean;
+}
+
+const kHeld: unique symbol = Symbol("sealed-session.held");
+
+type HeldResponse = ServerResponse & { [kHeld]: Held };
+
 /**
  * Holds the response while a session operation of the request is running, so
  * an update the handler did not await still sets its cookie before the headers
  * leave: express-session's habit (`req.session.x = 1; res.json(…)`), and
  * Connect's `res.writeHead(302, …); res.end()`. `writeHead` is held until `end`
  * (a body write sends it at once), and headers passed to it keep the session's
- * Set-Cookie lines, which Node would otherwise replace.
+ * Set-Cookie lines, which Node would otherwise replace. The replacements are
+ * shared functions reading the request's state from the response, not
+ * closures made per request.
  */
 export function holdResponse(res: ServerResponse, io: FrameworkIO): void {
   const { writeHead, write, end } = res;
-  let head: unknown[] | undefined;
-  let streaming = false;
-  const sendHead = (args: unknown[]) => writeHead.apply(res, withOwnCookies(args, io.ownCookies) as never);
-  const flushHead = () => {
-    if (head) sendHead(head);
-    head = undefined;
-  };
-  res.writeHead = function heldWriteHead(this: ServerResponse, ...args: unknown[]) {
-    if (streaming || !hasPending(io)) return sendHead(args);
-    head = args;
-    return this;
-  } as ServerResponse["writeHead"];
-  res.write = function sentWrite(this: ServerResponse, ...args: unknown[]) {
-    flushHead();
-    streaming = true;
-    return write.apply(this, args as never);
-  } as ServerResponse["write"];
-  res.end = function heldEnd(this: ServerResponse, ...args: unknown[]) {
-    if (!hasPending(io)) {
-      flushHead();
-      return end.apply(this, args as never);
+  (res as HeldResponse)[kHeld] = { io, writeHead, write, end, head: undefined, streaming: false };
+  res.writeHead = heldWriteHead as ServerResponse["writeHead"];
+  res.write = sentWrite as ServerResponse["write"];
+  res.end = heldEnd as ServerResponse["end"];
+}
+
+function sendHead(res: HeldResponse, args: unknown[]): ServerResponse {
+  const held = res[kHeld];
+  return held.writeHead.apply(res, withOwnCookies(args, held.io.ownCookies) as never);
+}
+
+function flushHead(res: HeldResponse): void {
+  const held = res[kHeld];
+  if (held.head) sendHead(res, held.head);
+  held.head = undefined;
+}
+
+function heldWriteHead(this: HeldResponse, ...args: unknown[]): ServerResponse {
+  const held = this[kHeld];
+  if (held.streaming || !hasPending(held.io)) return sendHead(this, args);
+  held.head = args;
+  return this;
+}
+
+function sentWrite(this: HeldResponse, ...args: unknown[]): boolean {
+  flushHead(this);
+  this[kHeld].streaming = true;
+  return this[kHeld].write.apply(this, args as never);
+}
+
+function heldEnd(this: HeldResponse, ...args: unknown[]): ServerResponse {
+  const held = this[kHeld];
+  if (!hasPending(held.io)) {
+    flushHead(this);
+    return held.end.apply(this, args as never);
+  }
+  void settled(held.io).then((errors) => {
+    // A write the app did not await failed (a store outage): its response
+    // must not claim success, as an awaited write would have thrown.
+    const failure = failedWrite(errors);
+    if (failure && !this.headersSent) {
+      held.io.report(failure);
+      held.head = undefined;
+      for (const name of this.getHeaderNames()) this.removeHeader(name);
+      this.statusCode = failure.status;
+      this.setHeader("content-type", "text/plain; charset=utf-8");
+      held.end.apply(this, [this.statusCode === 503 ? "Service Unavailable" : "Internal Server Error"] as never);
+      return;
     }
-    void settled(io).then((errors) => {
-      // A write the app did not await failed (a store outage): its response
-      // must not claim success, as an awaited write would have thrown.
-      const failure = failedWrite(errors);
-      if (failure && !res.headersSent) {
-        io.report(failure);
-        head = undefined;
-        for (const name of res.getHeaderNames()) res.removeHeader(name);
-        res.statusCode = failure.status;
-        res.setHeader("content-type", "text/plain; charset=utf-8");
-        end.apply(this, [res.statusCode === 503 ? "Service Unavailable" : "Internal Server Error"] as never);
-        return;
-      }
-      flushHead();
-      end.apply(this, args as never);
-    });
-    return this;
-  } as ServerResponse["end"];
+    flushHead(this);
+    held.end.apply(this, args as never);
+  });
+  return this;
 }
 
 /** `writeHead`'s arguments with the session's lines added to a Set-Cookie header given there. */
