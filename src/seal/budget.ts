@@ -7,6 +7,9 @@ import { getOrAdd } from "../memo.ts";
  * derivation whose MAC then fails (a forgery) halves it, down to
  * `maxPerSecond / 16`; each one that opens a token (a migrating user) doubles
  * it, up to `maxPerSecond`. A flood so runs at the floor, a migration at full rate.
+ * The cheap 1-iteration keys of h3 v1, vinxi and iron-session tokens have a
+ * budget of their own, {@link CHEAP_KEY_FACTOR} times this one, adapting the
+ * same way: under a flood of forgeries a refusal then costs no key at all.
  *
  * @example
  * const budget: DerivationBudget = { maxInFlight: 2, maxPerSecond: 64 };
@@ -105,9 +108,22 @@ class Limiter {
   }
 }
 
+/**
+ * How many more 1-iteration keys than full derivations the budget allows. One
+ * costs a few microseconds, so the default (1,024 per core per second while
+ * tokens keep opening) is under 1 % of a core; a flood of forgeries holds it
+ * at a sixteenth of that, and each refusal then costs no key.
+ */
+export const CHEAP_KEY_FACTOR = 64;
+
 const limiters = new Map<string, Limiter>();
 
-/** The shared limiter of a budget setting. */
-export function limiterFor(budget: DerivationBudget): Limiter {
-  return getOrAdd(limiters, `${budget.maxInFlight}:${budget.maxPerSecond}`, () => new Limiter(budget));
+/** The shared limiter of a budget setting: for full derivations, or (`cheap`) for 1-iteration keys. */
+export function limiterFor(budget: DerivationBudget, cheap = false): Limiter {
+  const factor = cheap ? CHEAP_KEY_FACTOR : 1;
+  return getOrAdd(limiters, `${budget.maxInFlight}:${budget.maxPerSecond}:${factor}`, () =>
+    cheap
+      ? new Limiter({ maxInFlight: budget.maxInFlight * factor, maxPerSecond: budget.maxPerSecond * factor })
+      : new Limiter(budget),
+  );
 }

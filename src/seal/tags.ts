@@ -78,7 +78,7 @@ function tagOf(
   if (typeof password.integrity !== "string") return undefined;
   const key = tagKey(backend, password.integrity);
   const digest = andThen(key, (k) => backend.hmac(k, use + nonce));
-  return andThen(digest, (text) => hex(fromBase64url(text)).slice(0, length));
+  return andThen(digest, (text) => hex(fromBase64url(text).subarray(0, Math.ceil(length / 2))).slice(0, length));
 }
 
 /**

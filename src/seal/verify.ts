@@ -89,10 +89,11 @@ export function verify(
       // An untagged salt's key is derived outside the cache and kept only once
       // its MAC passes: random salts of forgeries must not evict real keys.
       const cached = tagged || known;
-      // Untagged salts spend the derivation budget, so a flood of forgeries cannot take the CPU.
+      // Untagged salts spend the derivation budget (1-iteration keys a larger one of their
+      // own), so a flood of forgeries cannot take the CPU.
       let release: Release | undefined;
-      if (!cached && iterations > 1) {
-        release = limiterFor(options.derivationBudget).acquire();
+      if (!cached) {
+        release = limiterFor(options.derivationBudget, iterations === 1).acquire();
         if (!release) return new SessionError("ERR_SEAL_BUSY", "too many untagged seals to verify right now");
       }
       // A seal of ours whose keys this process lacks (a restart): other derivations wait for it.

@@ -142,6 +142,7 @@ async function restore(config: ResolvedConfig, event: AnyEvent, state: SessionSt
 /** A token that is not acceptable: no session from it, and `onError` told why. */
 function refuse(config: ResolvedConfig, event: AnyEvent, state: SessionState, error: SessionError): false {
   state.stored = false;
+  state.busy = error.code === "ERR_SEAL_BUSY";
   report(config, event, error);
   return false;
 }

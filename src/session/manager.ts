@@ -11,8 +11,10 @@ import type { SessionConfig, SessionData, SessionManager } from "./types.ts";
 /**
  * The session of this request with its verbs. A new session is written at
  * once, so its id is stable across requests (in store mode the cookie holds
- * the id and no record is created until data is written). `id` and `data`
- * are live: they always show the request's current session, also after `clear()`.
+ * the id and no record is created until data is written), unless the
+ * request's cookie was refused only because the derivation budget was spent
+ * (`ERR_SEAL_BUSY`, under a flood): that cookie is left to open on a later
+ * request instead of being replaced. `id` and `data` are live: they always show the request's current session, also after `clear()`.
  *
  * @example
  * const session = await useSession<{ user: string; role: string }>(event, {
@@ -29,7 +31,8 @@ export async function useSession<T extends object = SessionData>(
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const io = eventIO(event);
   const state = await loadState(io, resolved, event);
-  if (state.isNew) await updateSession(event, config);
+  // A token refused only for want of budget (a flood) is not overwritten: it may open on a later request.
+  if (state.isNew && !state.busy) await updateSession(event, config);
   return createManager<T>(event, config, io, resolved);
 }
 

@@ -31,6 +31,12 @@ export interface SessionState {
    * record; undefined otherwise (no cookie, a header token, not yet stored).
    */
   held: { readonly id: string; readonly createdAt: number; readonly flash: boolean } | undefined;
+  /**
+   * True when the request's token could not be checked now (`ERR_SEAL_BUSY`:
+   * the derivation budget was spent): the session is fresh, but `useSession`
+   * does not write it eagerly, so the client's cookie survives for a later request.
+   */
+  busy: boolean;
   /** Set when clear() replaced this state; its late writes are dropped. */
   dead: boolean;
   /** Counts updates merged into the data, so a failed one knows whether it was the last. */
@@ -75,6 +81,7 @@ export function freshState(config: ResolvedConfig, now = Date.now(), id = config
     baseline: undefined,
     owner: undefined,
     held: undefined,
+    busy: false,
     dead: false,
     updates: 0,
   };

@@ -28,6 +28,12 @@ const forged = async () => {
   return parts.join("*");
 };
 
+/** A Web event carrying one session cookie. */
+const request2 = (token: string) => ({
+  req: new Request("https://example.com/", { headers: new Headers({ cookie: `h3=${token}` }) }),
+  res: { headers: new Headers() },
+});
+
 // Limiters are process-wide per setting: each test uses a setting of its own.
 let setting = 0;
 const budget = (b: Partial<DerivationBudget>) => ({ maxInFlight: 1000, maxPerSecond: 1000 + ++setting / 1000, ...b });
@@ -116,6 +122,55 @@ describe("the derivation budget for untagged salts", () => {
     const [real] = await untagged(1);
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await unsealDetailed(backend, real as string, PASSWORD, options)).value).toEqual({ i: 0 });
+  });
+
+  it("1-iteration keys have a budget of their own: a flood of forgeries soon costs no key at all, and an h3 v1 cookie still opens", async () => {
+    // Full derivations: 1 per second; 1-iteration keys: 64 per second, shrinking to 4 under failures.
+    const options = resolveSealOptions({ derivationBudget: budget({ maxPerSecond: 1 + ++setting / 1e6 }) });
+    const { backend, calls } = countingBackend();
+    const codes: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const token = await forged();
+      codes.push(await codeOf(() => unsealDetailed(backend, token, PASSWORD, options)));
+    }
+    // Halving at each failed key (64 → 32 → … → 4) with the bucket capped at the rate: about a dozen keys, not 200.
+    expect(calls.pbkdf2Sync).toBeLessThanOrEqual(16);
+    expect(codes.filter((code) => code === "ERR_SEAL_BUSY").length).toBeGreaterThanOrEqual(184);
+    expect(codes.at(-1)).toBe("ERR_SEAL_BUSY");
+    // A real cookie of h3 v1 (1 iteration) gets through once the bucket refills at the floor (4 per second).
+    const h3v1 = await hapi.seal({ h3: 1 }, PASSWORD, hapi.defaults);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const opened = await unsealDetailed(backend, h3v1, PASSWORD, options);
+    expect(opened).toMatchObject({ value: { h3: 1 }, legacy: true });
+  });
+
+  it("useSession leaves a cookie refused only for want of budget in place (no eager replacement), and it opens later", async () => {
+    const codes: string[] = [];
+    const config: SessionConfig = {
+      password: PASSWORD,
+      seal: { derivationBudget: budget({ maxPerSecond: 1 + ++setting / 1e6 }) },
+      onError: (code) => codes.push(code),
+    };
+    const { useSession } = await import("../../src/index.ts");
+    // A session sealed by another iron writer (h3 at 8192 iterations): untagged salts.
+    const real = await hapi.seal({ id: "h3-session-id", createdAt: Date.now(), data: { i: 0 } }, PASSWORD, hapi8192);
+    const request = () => {
+      const headers = new Headers({ cookie: `h3=${real}` });
+      return { req: new Request("https://example.com/", { headers }), res: { headers: new Headers() } };
+    };
+    // Spend this second's one full derivation on a forgery (1-iteration key first, then the 8192 one).
+    await getSession(request2(await forged()), config);
+    const busy = request();
+    const session = await useSession(busy, config);
+    expect(session.data).toEqual({});
+    expect(codes.at(-1)).toBe("ERR_SEAL_BUSY");
+    expect(busy.res.headers.getSetCookie()).toEqual([]);
+    // The budget refills: the same cookie opens, with its data.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const later = request();
+    const reopened = await useSession(later, config);
+    expect(reopened.id).toBe("h3-session-id");
+    expect(reopened.data).toEqual({ i: 0 });
   });
 
   it("out-of-range budgets are ERR_CONFIG", async () => {
