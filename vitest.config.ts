@@ -10,6 +10,8 @@ export default defineConfig({
       { find: /^sealed-session\/seal$/, replacement: src("seal/index.ts") },
       { find: /^sealed-session\/(\w+)$/, replacement: src("adapters/$1.ts") },
       { find: /^sealed-session$/, replacement: src("index.ts") },
+      // The package's own import (package.json "imports"), to the source as Node resolves it.
+      { find: /^#node-crypto$/, replacement: src("seal/node-crypto.ts") },
     ],
   },
   test: {

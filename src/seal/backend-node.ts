@@ -1,5 +1,6 @@
 import type * as NodeCrypto from "node:crypto";
-import type { CryptoBackend, KeyUse } from "./backend.ts";
+import type { CryptoBackend, KeyHandle, KeyUse } from "./backend.ts";
+import { type CbcContext, cbcContextsWork, createCbcContext } from "./cbc-context.ts";
 import { fromUtf8 } from "./encoding.ts";
 import { ALGORITHMS } from "./options.ts";
 
@@ -11,6 +12,7 @@ const SYNC_PBKDF2_MAX_ITERATIONS = 1024;
 
 /** The synchronous `node:crypto` backend (Node, Bun, Deno). */
 export function createNodeBackend(crypto: typeof NodeCrypto): CryptoBackend {
+  const cbc = cbcContexts(crypto);
   return {
     name: "node",
     randomBytes: randomPool(crypto),
@@ -24,10 +26,18 @@ export function createNodeBackend(crypto: typeof NodeCrypto): CryptoBackend {
     importKey: (raw) => raw,
     // Text straight into OpenSSL: no TextEncoder pass and no copy of the plaintext.
     encrypt(algorithm, key, iv, text) {
+      if (algorithm === "aes-256-cbc") {
+        const context = cbc(key);
+        if (context) return context.encrypt(iv, text);
+      }
       const cipher = crypto.createCipheriv(algorithm, key as Uint8Array, iv);
       return concat(cipher.update(text, "utf8"), cipher.final());
     },
     decrypt(algorithm, key, iv, data) {
+      if (algorithm === "aes-256-cbc") {
+        const context = cbc(key);
+        if (context) return fromUtf8(context.decrypt(iv, data));
+      }
       const decipher = crypto.createDecipheriv(algorithm, key as Uint8Array, iv);
       return fromUtf8(concat(decipher.update(data), decipher.final()));
     },
@@ -36,6 +46,25 @@ export function createNodeBackend(crypto: typeof NodeCrypto): CryptoBackend {
         .createHmac("sha256", key as Uint8Array)
         .update(data)
         .digest("base64url"),
+  };
+}
+
+/**
+ * The long-lived CBC contexts of each key (see cbc-context.ts), or undefined
+ * where this runtime's `node:crypto` fails the self-test. Keys are the cached
+ * derived keys, so a context lives as long as its key does.
+ */
+function cbcContexts(crypto: typeof NodeCrypto): (key: KeyHandle) => CbcContext | undefined {
+  const contexts = new WeakMap<object, CbcContext>();
+  let works: boolean | undefined;
+  return (key) => {
+    let context = contexts.get(key as object);
+    if (context) return context;
+    works ??= cbcContextsWork(crypto);
+    if (!works) return undefined;
+    context = createCbcContext(crypto, key as Uint8Array);
+    contexts.set(key as object, context);
+    return context;
   };
 }
 

@@ -1,0 +1,10 @@
+import { seal, unseal } from "./dist/seal/index.js";
+const P = "k8Jd93hfG7s2Lq0Zp4Vx1Nc6Bm5Rt8Yw";
+const v = { id: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", createdAt: Date.now(), purpose: "h3", data: { count: 12, name: "someone", roles: ["a", "b"] } };
+const o8 = {}, o1 = { encryption: { iterations: 1 }, integrity: { iterations: 1 } };
+const mode = process.argv[2];
+const opts = mode === "1" ? o1 : o8;
+for (let i = 0; i < 20000; i++) await unseal(await seal(v, P, opts), P, opts);
+const N = 100000; const t = process.cpuUsage();
+for (let i = 0; i < N; i++) await unseal(await seal(v, P, opts), P, opts);
+const d = process.cpuUsage(t); console.log(mode, ((d.user + d.system) / N).toFixed(2), "µs");

@@ -1,0 +1,78 @@
+import type * as NodeCrypto from "node:crypto";
+
+/**
+ * AES-256-CBC for one key on two long-lived OpenSSL contexts (one each way),
+ * with padding off and the chaining done across calls. Creating a cipher per
+ * seal (`createCipheriv`, `update`, `final`) costs about twice the AES work
+ * itself for a session-sized payload; here a seal is one `update`.
+ *
+ * A CBC context remembers the last ciphertext block as its chaining value. To
+ * encrypt a message under a fresh IV, its first plaintext block is XORed with
+ * `IV ⊕ chain`, so the context computes `E(P1 ⊕ IV)` as CBC with that IV
+ * would; the later blocks chain by themselves. Decryption is the mirror: the
+ * first output block is corrected by `chain ⊕ IV`. PKCS#7 padding is added
+ * and checked here (a token reaches decryption only after its MAC passed, so
+ * the padding check is no oracle). The bytes are those of `createCipheriv`.
+ */
+export interface CbcContext {
+  encrypt(iv: Uint8Array, text: string): Uint8Array;
+  decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
+const BLOCK = 16;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function createCbcContext(crypto: typeof NodeCrypto, key: Uint8Array): CbcContext {
+  const zero = new Uint8Array(BLOCK);
+  const cipher = crypto.createCipheriv("aes-256-cbc", key, zero).setAutoPadding(false);
+  const decipher = crypto.createDecipheriv("aes-256-cbc", key, zero).setAutoPadding(false);
+  let encryptChain: Uint8Array = zero;
+  let decryptChain: Uint8Array = zero;
+  return {
+    encrypt(iv, text) {
+      // UTF-8 takes at most three bytes per UTF-16 unit.
+      const block = new Uint8Array(text.length * 3 + BLOCK);
+      const length = encoder.encodeInto(text, block).written;
+      const padded = (length & ~(BLOCK - 1)) + BLOCK;
+      block.fill(padded - length, length, padded);
+      for (let i = 0; i < BLOCK; i++) block[i]! ^= iv[i]! ^ encryptChain[i]!;
+      const out = cipher.update(block.subarray(0, padded));
+      encryptChain = out.subarray(out.length - BLOCK);
+      return out;
+    },
+    decrypt(iv, data) {
+      if (data.length === 0 || data.length % BLOCK !== 0) throw new Error("ciphertext is not whole blocks");
+      const out = decipher.update(data);
+      for (let i = 0; i < BLOCK; i++) out[i]! ^= decryptChain[i]! ^ iv[i]!;
+      decryptChain = data.slice(data.length - BLOCK);
+      const pad = out[out.length - 1]!;
+      if (pad < 1 || pad > BLOCK) throw new Error("bad padding");
+      for (let i = out.length - pad; i < out.length; i++) if (out[i] !== pad) throw new Error("bad padding");
+      return out.subarray(0, out.length - pad);
+    },
+  };
+}
+
+/**
+ * Whether this runtime's `node:crypto` keeps CBC state across `update` calls
+ * as OpenSSL does (Bun and Deno implement `node:crypto` themselves): two
+ * messages in a row must give `createCipheriv`'s bytes and decrypt back.
+ */
+export function cbcContextsWork(crypto: typeof NodeCrypto): boolean {
+  try {
+    const key = crypto.randomBytes(32);
+    const iv = crypto.randomBytes(BLOCK);
+    const context = createCbcContext(crypto, key);
+    return ["a self-test two blocks long", "é"].every((text) => {
+      const reference = crypto.createCipheriv("aes-256-cbc", key, iv);
+      const sealed = context.encrypt(iv, text) as Buffer;
+      return (
+        sealed.toString("hex") === reference.update(text, "utf8").toString("hex") + reference.final("hex") &&
+        decoder.decode(context.decrypt(iv, sealed)) === text
+      );
+    });
+  } catch {
+    return false;
+  }
+}
