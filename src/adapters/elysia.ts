@@ -6,6 +6,7 @@ import { openSession } from "../session/manager.ts";
 import { settled } from "../session/pending.ts";
 import type { SessionConfig, SessionData } from "../session/types.ts";
 import { reportHeadersSent } from "./headers-sent.ts";
+import { failedWrite, reportFailure } from "./unawaited.ts";
 
 /** Elysia's response state, as far as cookies go. */
 interface ElysiaSet {
@@ -36,12 +37,12 @@ class ElysiaIO implements EventIO {
   sent = false;
   readonly #request: Request;
   readonly #set: ElysiaSet;
-  readonly #config: SessionConfig;
+  readonly config: SessionConfig;
 
   constructor(request: Request, set: ElysiaSet, config: SessionConfig) {
     this.#request = request;
     this.#set = set;
-    this.#config = config;
+    this.config = config;
   }
 
   header(name: string): string | undefined {
@@ -50,7 +51,7 @@ class ElysiaIO implements EventIO {
 
   replaceCookies(isOwn: (name: string) => boolean, lines: readonly string[]): void {
     if (this.sent) {
-      reportHeadersSent(this.#config, this.#request);
+      reportHeadersSent(this.config, this.#request);
       return;
     }
     this.#set.cookie ??= {};
@@ -94,12 +95,22 @@ function seedOf(config: object): number {
   return seed;
 }
 
-/** Holds the response until session writes the handler did not await have landed. */
-async function writesLanded({ request, set }: { request: Request; set: unknown }): Promise<void> {
+/**
+ * Holds the response until session writes the handler did not await have
+ * landed. One that failed (a store outage) answers with its status instead:
+ * the handler's response would claim a success that did not happen.
+ */
+async function writesLanded({ request, set }: { request: Request; set: unknown }): Promise<Response | undefined> {
   const io = ios.get(request);
-  if (!io) return;
-  await settled(io);
+  if (!io) return undefined;
+  const failure = failedWrite(await settled(io));
   absorbRawCookies(set as ElysiaSet);
+  if (!failure) return undefined;
+  reportFailure(io.config, request, failure);
+  return new Response(failure.status === 503 ? "Service Unavailable" : "Internal Server Error", {
+    status: failure.status,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
 }
 
 /**

@@ -27,4 +27,13 @@ describe("sealed-session/elysia", () => {
     expect(await (await fetch(`${server.base}/reported`)).json()).toEqual(["ERR_HEADERS_SENT"]);
     expect((await fetch(`${server.base}/anon`)).status, "the server is still up").toBe(200);
   });
+
+  it.skipIf(noBun)("answers 503, not the handler's 200, when a write it did not await fails on the store", async () => {
+    const server = await spawnServer(runtimes.bun, ["test/adapters/fixtures/serve.ts", "elysia-down"]);
+    servers.push(server);
+    const response = await fetch(`${server.base}/visit-later`, { method: "POST" });
+    expect(response.status).toBe(503);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(await (await fetch(`${server.base}/reported`)).json()).toEqual(["ERR_STORE_UNAVAILABLE"]);
+  });
 });
