@@ -5,6 +5,7 @@ import type { AnyEvent } from "../event/types.ts";
 import { openSession } from "../session/manager.ts";
 import { settled } from "../session/pending.ts";
 import type { SessionConfig, SessionData, SessionManager } from "../session/types.ts";
+import { failedWrite, reportFailure } from "./unawaited.ts";
 
 /** The part of SvelteKit's `event.cookies` the session uses (SvelteKit 2 and 3). */
 interface SvelteKitCookies {
@@ -89,7 +90,16 @@ export function handleSession<T extends object = SessionData>(
       throw error;
     }
     // Writes the app did not await may still be running: hold the response until they land.
-    await settled(io);
+    const failure = failedWrite(await settled(io));
+    if (failure) {
+      // One failed (a store outage): the app's response would claim a success that did not happen.
+      io.close();
+      reportFailure(config, io.sessionEvent, failure);
+      return new Response(failure.status === 503 ? "Service Unavailable" : "Internal Server Error", {
+        status: failure.status,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    }
     return io.finish(response);
   };
 }
