@@ -74,10 +74,13 @@ const register: FastifyPluginAsync<SessionConfig<FastifySessionData>> = async (a
   // Null defaults keep every request of the same shape; the hooks fill them in.
   app.decorateRequest("session", null as unknown as SessionManager<FastifySessionData>);
   app.decorateRequest(kEventIO, null);
-  app.addHook("onRequest", async (request: FastifyRequest) => {
-    const io = new FastifyIO(request, config);
-    (request as WithIO)[kEventIO] = io;
-    request.session = await openSession<FastifySessionData>(request as unknown as AnyEvent, config);
+  // Callback hooks: Fastify runs an async hook through one more promise per request.
+  app.addHook("onRequest", (request: FastifyRequest, _reply, done) => {
+    (request as WithIO)[kEventIO] = new FastifyIO(request, config);
+    openSession<FastifySessionData>(request as unknown as AnyEvent, config).then((manager) => {
+      request.session = manager;
+      done();
+    }, done);
   });
   app.addHook("onSend", (request, reply, payload, done) => {
     const io = (request as WithIO)[kEventIO];

@@ -48,7 +48,8 @@ export async function openSession<T extends object = SessionData>(
 ): Promise<SessionManager<T>> {
   const resolved = resolveConfig(config as unknown as SessionConfig<object>);
   const io = eventIO(event);
-  await track(io, loadState(io, resolved, event));
+  // Not tracked: it is awaited here, before the app holds the manager (so is a reseal it makes).
+  await loadState(io, resolved, event);
   return createManager<T>(event, config, io, resolved);
 }
 
