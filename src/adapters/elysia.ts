@@ -6,7 +6,7 @@ import { openSession } from "../session/manager.ts";
 import { settled } from "../session/pending.ts";
 import type { SessionConfig, SessionData } from "../session/types.ts";
 import { reportHeadersSent } from "./headers-sent.ts";
-import { failedWrite, reportFailure } from "./unawaited.ts";
+import { failedWrite, failureResponse, reportFailure } from "./unawaited.ts";
 
 /** Elysia's response state, as far as cookies go. */
 interface ElysiaSet {
@@ -107,10 +107,7 @@ async function writesLanded({ request, set }: { request: Request; set: unknown }
   absorbRawCookies(set as ElysiaSet);
   if (!failure) return undefined;
   reportFailure(io.config, request, failure);
-  return new Response(failure.status === 503 ? "Service Unavailable" : "Internal Server Error", {
-    status: failure.status,
-    headers: { "content-type": "text/plain; charset=utf-8" },
-  });
+  return failureResponse(failure);
 }
 
 /**

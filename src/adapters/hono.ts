@@ -4,7 +4,7 @@ import { openSession } from "../session/manager.ts";
 import { settled } from "../session/pending.ts";
 import type { SessionConfig, SessionData, SessionManager } from "../session/types.ts";
 import { reportHeadersSent } from "./headers-sent.ts";
-import { failedWrite, reportFailure } from "./unawaited.ts";
+import { failedWrite, failureResponse, reportFailure } from "./unawaited.ts";
 
 /**
  * The Hono environment this middleware adds: `c.var.session` / `c.get("session")`.
@@ -92,9 +92,7 @@ export function session<T extends object = SessionData>(
       if (failure) {
         // It failed (a store outage): the route's response would claim a success that did not happen.
         reportFailure(config, c, failure);
-        c.res = new Response(failure.status === 503 ? "Service Unavailable" : "Internal Server Error", {
-          status: failure.status,
-        });
+        c.res = failureResponse(failure);
       } else {
         for (const line of io.lines) c.header("set-cookie", line, { append: true });
       }

@@ -4,7 +4,7 @@ import { type EventIO, kEventIO, mergeSetCookies, nodeIO } from "../event/io.ts"
 import type { H3EventV1Like } from "../event/types.ts";
 import { hasPending, settled } from "../session/pending.ts";
 import type { SessionConfig } from "../session/types.ts";
-import { failedWrite, reportFailure } from "./unawaited.ts";
+import { failedWrite, failureText, reportFailure } from "./unawaited.ts";
 
 /**
  * What a framework knows about the request that Node's socket does not: whether
@@ -151,7 +151,7 @@ function heldEnd(this: HeldResponse, ...args: unknown[]): ServerResponse {
       for (const name of this.getHeaderNames()) this.removeHeader(name);
       this.statusCode = failure.status;
       this.setHeader("content-type", "text/plain; charset=utf-8");
-      held.end.apply(this, [this.statusCode === 503 ? "Service Unavailable" : "Internal Server Error"] as never);
+      held.end.apply(this, [failureText(failure)] as never);
       return;
     }
     flushHead(this);

@@ -5,7 +5,7 @@ import type { AnyEvent } from "../event/types.ts";
 import { openSession } from "../session/manager.ts";
 import { settled } from "../session/pending.ts";
 import type { SessionConfig, SessionData, SessionManager } from "../session/types.ts";
-import { failedWrite, reportFailure } from "./unawaited.ts";
+import { failedWrite, failureResponse, reportFailure } from "./unawaited.ts";
 
 /** The part of SvelteKit's `event.cookies` the session uses (SvelteKit 2 and 3). */
 interface SvelteKitCookies {
@@ -95,10 +95,7 @@ export function handleSession<T extends object = SessionData>(
       // One failed (a store outage): the app's response would claim a success that did not happen.
       io.close();
       reportFailure(config, io.sessionEvent, failure);
-      return new Response(failure.status === 503 ? "Service Unavailable" : "Internal Server Error", {
-        status: failure.status,
-        headers: { "content-type": "text/plain; charset=utf-8" },
-      });
+      return failureResponse(failure);
     }
     return io.finish(response);
   };

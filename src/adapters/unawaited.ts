@@ -17,3 +17,16 @@ export function reportFailure(config: Pick<SessionConfig, "onError">, event: obj
   if (config.onError) config.onError(error.code, event as AnyEvent, error);
   else console.error(error);
 }
+
+/** The status line's text for a failure's status: what the response body says. */
+export function failureText(error: SessionError): string {
+  return error.status === 503 ? "Service Unavailable" : "Internal Server Error";
+}
+
+/** The response that replaces the app's when a write it did not await failed. */
+export function failureResponse(error: SessionError): Response {
+  return new Response(failureText(error), {
+    status: error.status,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
