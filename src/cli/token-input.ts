@@ -111,5 +111,6 @@ function collect(cookies: Record<string, string>, name: string): FoundToken {
     if (value) parts.push({ name: chunk, value });
     else missing.push(chunk);
   }
-  return { name, token: count === undefined ? undefined : readChunked(cookies, name), parts, chunks: count, missing };
+  const token = count === undefined ? undefined : readChunked(new Map(Object.entries(cookies)), name);
+  return { name, token, parts, chunks: count, missing };
 }

@@ -23,10 +23,10 @@ export function chunkCount(value: string | undefined): number | undefined {
  * the main cookie says: an overlapping response can leave chunks beside a
  * main cookie that is no longer chunked. Indices past h3's limit are ignored.
  */
-export function highestChunk(cookies: Readonly<Record<string, string | undefined>>, name: string): number {
+export function highestChunk(cookies: ReadonlyMap<string, string>, name: string): number {
   let highest = 0;
   const prefix = `${name}.`;
-  for (const key in cookies) {
+  for (const key of cookies.keys()) {
     if (!key.startsWith(prefix)) continue;
     const digits = key.slice(prefix.length);
     if (!/^\d{1,3}$/.test(digits)) continue;
@@ -40,14 +40,14 @@ export function highestChunk(cookies: Readonly<Record<string, string | undefined
  * Reassembles a possibly chunked value from parsed cookies. Returns the plain
  * value, the joined chunks, or undefined when chunks are missing or malformed.
  */
-export function readChunked(cookies: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  const main = cookies[name];
+export function readChunked(cookies: ReadonlyMap<string, string>, name: string): string | undefined {
+  const main = cookies.get(name);
   if (!main?.startsWith(CHUNK_MARKER)) return main || undefined;
   const count = chunkCount(main);
   if (count === undefined) return undefined;
   let value = "";
   for (let i = 1; i <= count; i++) {
-    const chunk = cookies[chunkName(name, i)];
+    const chunk = cookies.get(chunkName(name, i));
     if (!chunk) return undefined;
     value += chunk;
   }

@@ -5,9 +5,10 @@
  * (browsers send the most specific cookie first). Written here rather than
  * imported so that a Worker bundle carries only what sessions need.
  */
-export function parseCookieHeader(header: string): Record<string, string | undefined> {
-  // No prototype: a cookie named `constructor` or `__proto__` is data, never an inherited member.
-  const cookies: Record<string, string | undefined> = Object.create(null);
+export function parseCookieHeader(header: string): Map<string, string> {
+  // A Map: a cookie named `constructor` or `__proto__` is data, never an inherited member, and
+  // storing a name sliced from the header costs a Map far less than a prototype-less object.
+  const cookies = new Map<string, string>();
   // Indexes, not split(): no array and no intermediate string per pair.
   for (let start = 0; start < header.length; ) {
     let end = header.indexOf(";", start);
@@ -15,7 +16,7 @@ export function parseCookieHeader(header: string): Record<string, string | undef
     const eq = header.indexOf("=", start);
     if (eq !== -1 && eq < end) {
       const name = trim(header, start, eq);
-      cookies[name] ??= decode(trim(header, eq + 1, end));
+      if (!cookies.has(name)) cookies.set(name, decode(trim(header, eq + 1, end)));
     }
     start = end + 1;
   }

@@ -13,8 +13,8 @@ const kCookies: unique symbol = Symbol.for("sealed-session.cookies");
 const kWritten: unique symbol = Symbol.for("sealed-session.chunks-written");
 
 /** The request's cookies (first value wins, as browsers send the most specific first). */
-export function requestCookies(io: EventIO): Record<string, string | undefined> {
-  const context = io.context as { [kCookies]?: Record<string, string | undefined> };
+export function requestCookies(io: EventIO): ReadonlyMap<string, string> {
+  const context = io.context as { [kCookies]?: ReadonlyMap<string, string> };
   let cookies = context[kCookies];
   if (!cookies) {
     cookies = parseCookieHeader(io.header("cookie") ?? "");
@@ -104,7 +104,7 @@ function replaceFamily(
   written[kWritten] ??= {};
   const writtenByName = written[kWritten];
   const cookies = requestCookies(io);
-  const held = Math.max(chunkCount(cookies[name]) ?? 0, highestChunk(cookies, name), writtenByName[name] ?? 0);
+  const held = Math.max(chunkCount(cookies.get(name)) ?? 0, highestChunk(cookies, name), writtenByName[name] ?? 0);
   if (held > used) {
     const deletion = deletionAttributes(options, secure);
     for (let i = used + 1; i <= held; i++) lines.push(`${chunkName(name, i)}=${deletion}`);

@@ -57,7 +57,7 @@ async function read(io: EventIO, config: ResolvedConfig, event: AnyEvent, state:
     return;
   }
   const cookie = config.cookie === false ? undefined : readSessionCookie(io, config.name);
-  if (cookie === undefined && config.cookie !== false && requestCookies(io)[config.name]) {
+  if (cookie === undefined && config.cookie !== false && requestCookies(io).get(config.name)) {
     report(config, event, new SessionError("ERR_SEAL_FORMAT", "the session cookie's chunks are missing or malformed"));
   }
   if (cookie && (await restore(config, event, state, cookie))) {

@@ -13,10 +13,9 @@ const header = fc.oneof(
     .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join("; ")),
 );
 
-function plain(cookies: Record<string, unknown>): [string, unknown][] {
-  return Object.keys(cookies)
-    .sort()
-    .map((key) => [key, cookies[key]]);
+function plain(cookies: Record<string, unknown> | ReadonlyMap<string, unknown>): [string, unknown][] {
+  const entries = cookies instanceof Map ? [...cookies] : Object.entries(cookies);
+  return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 describe("parseCookieHeader", () => {
@@ -33,12 +32,11 @@ describe("parseCookieHeader", () => {
 
   it("holds prototype-named cookies as data", () => {
     const cookies = parseCookieHeader("constructor=a; __proto__=b; toString=c");
-    expect(Object.getPrototypeOf(cookies)).toBe(null);
-    expect(Object.entries(cookies)).toEqual([
+    expect([...cookies]).toEqual([
       ["constructor", "a"],
       ["__proto__", "b"],
       ["toString", "c"],
     ]);
-    expect(parseCookieHeader("").constructor).toBeUndefined();
+    expect(parseCookieHeader("").get("constructor")).toBeUndefined();
   });
 });
