@@ -9,7 +9,7 @@ import type { SessionConfig, SessionManager } from "../../src/index.ts";
 import { memoryStore } from "../../src/index.ts";
 import { resetWarnings } from "../../src/session/warnings.ts";
 import { downStore } from "../helpers/down-store.ts";
-import { Browser, type Served, serve } from "./http.ts";
+import { Browser, type Served, serve, signInToSignOut } from "./http.ts";
 
 const password = "Xp4!vR8-kQ3zW7mM0bN2cL9tH4sG6fJ1aE";
 
@@ -115,20 +115,7 @@ describe.each(flavours)("$name", ({ app }) => {
   afterEach(() => server.close());
 
   it("signs in, reads, updates, regenerates and signs out", async () => {
-    const browser = new Browser(server.url);
-    expect((await browser.get("/sign-in")).body).toEqual({ user: "ada" });
-    const me = await browser.get("/me");
-    expect(me.body).toMatchObject({ user: "ada" });
-    expect(me.cookies).toEqual([]);
-    expect((await browser.get("/visit")).body).toEqual({ visits: 1 });
-    expect((await browser.get("/visit")).body).toEqual({ visits: 2 });
-    const regenerated = (await browser.get("/regenerate")).body as { before: string; after: string; user: string };
-    expect(regenerated.after).not.toBe(regenerated.before);
-    expect(regenerated.user).toBe("ada");
-    expect((await browser.get("/me")).body).toEqual({ id: regenerated.after, user: "ada" });
-    const out = await browser.get("/sign-out");
-    expect(out.cookies.some((line) => /^h3=;.*Max-Age=0/i.test(line))).toBe(true);
-    expect((await browser.get("/me")).body).toMatchObject({ user: null });
+    await signInToSignOut(server.url);
   });
 
   it("writes no cookie for an anonymous request that writes nothing", async () => {

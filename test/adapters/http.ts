@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { expect } from "vitest";
 import { CookieJar } from "../helpers/cookie-jar.ts";
 
 /** A framework app served over real HTTP on 127.0.0.1, port 0. */
@@ -49,4 +50,28 @@ export class Browser {
     } catch {}
     return { status: response.status, body, cookies };
   }
+}
+
+/**
+ * The session's life through a Node framework's routes, as a user meets it:
+ * sign in (`/sign-in` as "ada"), read without a new cookie (`/me`), update
+ * (`/visit` twice), regenerate (`/regenerate` keeps the data under a new id),
+ * sign out (`/sign-out` deletes the cookie). Express, Connect and Koa serve
+ * the same routes.
+ */
+export async function signInToSignOut(url: string): Promise<void> {
+  const browser = new Browser(url);
+  expect((await browser.get("/sign-in")).body).toEqual({ user: "ada" });
+  const me = await browser.get("/me");
+  expect(me.body).toMatchObject({ user: "ada" });
+  expect(me.cookies).toEqual([]);
+  expect((await browser.get("/visit")).body).toEqual({ visits: 1 });
+  expect((await browser.get("/visit")).body).toEqual({ visits: 2 });
+  const regenerated = (await browser.get("/regenerate")).body as { before: string; after: string; user: string };
+  expect(regenerated.after).not.toBe(regenerated.before);
+  expect(regenerated.user).toBe("ada");
+  expect((await browser.get("/me")).body).toEqual({ id: regenerated.after, user: "ada" });
+  const out = await browser.get("/sign-out");
+  expect(out.cookies.some((line) => /^h3=;.*Max-Age=0/i.test(line))).toBe(true);
+  expect((await browser.get("/me")).body).toMatchObject({ user: null });
 }
