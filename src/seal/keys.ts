@@ -63,8 +63,13 @@ export function hasKey(backend: CryptoBackend, secret: Secret, salt: string, ite
   return keys?.has(keyId(iterations, use)) ?? false;
 }
 
+/** Key ids made once: a string built per lookup costs the map a fresh hash every time. */
+const keyIds = new Map<KeyUse, Map<number, string>>();
+
 function keyId(iterations: number, use: KeyUse): string {
-  return iterations === 1 ? use : `${use}:${iterations}`;
+  if (iterations === 1) return use;
+  const byCount = getOrAdd(keyIds, use, () => new Map<number, string>());
+  return getOrAdd(byCount, iterations, () => `${use}:${iterations}`);
 }
 
 /** The cached keys of one salt, created empty on first use. Nested maps: a hit hashes the salt once. */
