@@ -38,7 +38,8 @@ export function createCbcContext(crypto: typeof NodeCrypto, key: Uint8Array): Cb
       block.fill(padded - length, length, padded);
       for (let i = 0; i < BLOCK; i++) block[i]! ^= iv[i]! ^ encryptChain[i]!;
       const out = cipher.update(block.subarray(0, padded));
-      encryptChain = out.subarray(out.length - BLOCK);
+      // A copy: the caller owns `out`, and a change to it must not corrupt the next message.
+      encryptChain = out.slice(out.length - BLOCK);
       return out;
     },
     decrypt(iv, data) {
