@@ -39,14 +39,15 @@ export function createCbcContext(crypto: typeof NodeCrypto, key: Uint8Array): Cb
       for (let i = 0; i < BLOCK; i++) block[i]! ^= iv[i]! ^ encryptChain[i]!;
       const out = cipher.update(block.subarray(0, padded));
       // A copy: the caller owns `out`, and a change to it must not corrupt the next message.
-      encryptChain = out.slice(out.length - BLOCK);
+      // (Uint8Array.from: a Buffer's slice is a view.)
+      encryptChain = Uint8Array.from(out.subarray(out.length - BLOCK));
       return out;
     },
     decrypt(iv, data) {
       if (data.length === 0 || data.length % BLOCK !== 0) throw new Error("ciphertext is not whole blocks");
       const out = decipher.update(data);
       for (let i = 0; i < BLOCK; i++) out[i]! ^= decryptChain[i]! ^ iv[i]!;
-      decryptChain = data.slice(data.length - BLOCK);
+      decryptChain = Uint8Array.from(data.subarray(data.length - BLOCK));
       const pad = out[out.length - 1]!;
       if (pad < 1 || pad > BLOCK) throw new Error("bad padding");
       for (let i = out.length - pad; i < out.length; i++) if (out[i] !== pad) throw new Error("bad padding");

@@ -66,6 +66,20 @@ describe("node backend AES-256-CBC (long-lived contexts)", () => {
     );
   });
 
+  it("keeps its own copy of the chaining block: callers may reuse the buffers they passed or got", () => {
+    const backend = createNodeBackend(crypto);
+    const key = crypto.randomBytes(32);
+    const iv = crypto.randomBytes(16);
+    const first = backend.encrypt("aes-256-cbc", key, iv, "first message") as Uint8Array;
+    const copy = Uint8Array.from(first);
+    first.fill(0);
+    const second = backend.encrypt("aes-256-cbc", key, iv, "second") as Uint8Array;
+    expect(Buffer.from(second).toString("hex")).toBe(reference(key, iv, "second"));
+    expect(backend.decrypt("aes-256-cbc", key, iv, copy)).toBe("first message");
+    copy.fill(0);
+    expect(backend.decrypt("aes-256-cbc", key, iv, second)).toBe("second");
+  });
+
   it("refuses data that is not whole blocks or has bad padding, and keeps working after", () => {
     const backend = createNodeBackend(crypto);
     const key = crypto.randomBytes(32);
