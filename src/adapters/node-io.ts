@@ -79,9 +79,13 @@ export class FrameworkIO implements EventIO {
   }
 }
 
-/** What a held response keeps: the methods it replaced and a `writeHead` call waiting for `end`. */
+/**
+ * What a held response keeps: the IO of each session middleware on it (two
+ * configs may each add one), the methods it replaced, and a `writeHead` call
+ * waiting for `end`.
+ */
 interface Held {
-  readonly io: FrameworkIO;
+  readonly ios: FrameworkIO[];
   readonly writeHead: ServerResponse["writeHead"];
   readonly write: ServerResponse["write"];
   readonly end: ServerResponse["end"];
@@ -91,7 +95,7 @@ interface Held {
 
 const kHeld: unique symbol = Symbol("sealed-session.held");
 
-type HeldResponse = ServerResponse & { [kHeld]: Held };
+type HeldResponse = ServerResponse & { [kHeld]?: Held };
 
 /**
  * Holds the response while a session operation of the request is running, so
@@ -101,57 +105,73 @@ type HeldResponse = ServerResponse & { [kHeld]: Held };
  * (a body write sends it at once), and headers passed to it keep the session's
  * Set-Cookie lines, which Node would otherwise replace. The replacements are
  * shared functions reading the request's state from the response, not
- * closures made per request.
+ * closures made per request; a second session middleware joins the first's hold.
  */
 export function holdResponse(res: ServerResponse, io: FrameworkIO): void {
+  const response = res as HeldResponse;
+  const held = response[kHeld];
+  if (held) {
+    held.ios.push(io);
+    return;
+  }
   const { writeHead, write, end } = res;
-  (res as HeldResponse)[kHeld] = { io, writeHead, write, end, head: undefined, streaming: false };
+  response[kHeld] = { ios: [io], writeHead, write, end, head: undefined, streaming: false };
   res.writeHead = heldWriteHead as ServerResponse["writeHead"];
   res.write = sentWrite as ServerResponse["write"];
   res.end = heldEnd as ServerResponse["end"];
 }
 
+function heldOf(res: HeldResponse): Held {
+  return res[kHeld] as Held;
+}
+
+function pending(held: Held): boolean {
+  return held.ios.some(hasPending);
+}
+
 function sendHead(res: HeldResponse, args: unknown[]): ServerResponse {
-  const held = res[kHeld];
-  return held.writeHead.apply(res, withOwnCookies(args, held.io.ownCookies) as never);
+  const held = heldOf(res);
+  const own = held.ios.length === 1 ? (held.ios[0] as FrameworkIO).ownCookies : held.ios.flatMap((io) => io.ownCookies);
+  return held.writeHead.apply(res, withOwnCookies(args, own) as never);
 }
 
 function flushHead(res: HeldResponse): void {
-  const held = res[kHeld];
+  const held = heldOf(res);
   if (held.head) sendHead(res, held.head);
   held.head = undefined;
 }
 
 function heldWriteHead(this: HeldResponse, ...args: unknown[]): ServerResponse {
-  const held = this[kHeld];
-  if (held.streaming || !hasPending(held.io)) return sendHead(this, args);
+  const held = heldOf(this);
+  if (held.streaming || !pending(held)) return sendHead(this, args);
   held.head = args;
   return this;
 }
 
 function sentWrite(this: HeldResponse, ...args: unknown[]): boolean {
+  const held = heldOf(this);
   flushHead(this);
-  this[kHeld].streaming = true;
-  return this[kHeld].write.apply(this, args as never);
+  held.streaming = true;
+  return held.write.apply(this, args as never);
 }
 
 function heldEnd(this: HeldResponse, ...args: unknown[]): ServerResponse {
-  const held = this[kHeld];
-  if (!hasPending(held.io)) {
+  const held = heldOf(this);
+  if (!pending(held)) {
     flushHead(this);
     return held.end.apply(this, args as never);
   }
-  void settled(held.io).then((errors) => {
+  void Promise.all(held.ios.map(async (io) => ({ io, failure: failedWrite(await settled(io)) }))).then((outcomes) => {
     // A write the app did not await failed (a store outage): its response
     // must not claim success, as an awaited write would have thrown.
-    const failure = failedWrite(errors);
-    if (failure && !this.headersSent) {
-      held.io.report(failure);
+    const failed = outcomes.find((outcome) => outcome.failure);
+    if (failed?.failure && !this.headersSent) {
+      failed.io.report(failed.failure);
       held.head = undefined;
       for (const name of this.getHeaderNames()) this.removeHeader(name);
-      this.statusCode = failure.status;
+      this.statusCode = failed.failure.status;
       this.setHeader("content-type", "text/plain; charset=utf-8");
-      held.end.apply(this, [failureText(failure)] as never);
+      held.end.apply(this, [failureText(failed.failure)] as never);
       return;
     }
     flushHead(this);

@@ -215,6 +215,24 @@ describe.each([
     expect(cookies.map((line) => line.split("=")[0]).sort()).toEqual(["h3", "lang", "theme"]);
   });
 
+  it("holds the response for two session middlewares on one app, each landing its un-awaited write", async () => {
+    const app = express().use(session({ password, name: "site" }));
+    app.use((req, _res, next) => {
+      (req as { site?: SessionManager }).site = req.session;
+      next();
+    });
+    app.use(session({ password, name: "admin" }));
+    app.get("/", (req, res) => {
+      void (req as { site?: SessionManager }).site?.update({ visits: 1 });
+      void req.session.update({ role: "editor" });
+      res.json({ sent: true });
+    });
+    server = await serve(app);
+    const answer = await new Browser(server.url).get("/");
+    expect(answer).toMatchObject({ status: 200, body: { sent: true } });
+    expect(answer.cookies.map((line) => line.split("=")[0]).sort()).toEqual(["admin", "site"]);
+  });
+
   it("lands `update()` without await before `res.json()`", async () => {
     const app = express().use(session({ password }));
     app.get("/", (req, res) => {
