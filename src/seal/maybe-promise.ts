@@ -6,7 +6,10 @@ import type { MaybePromise } from "./backend.ts";
  * `instanceof Promise` misses.
  */
 export function isAsync<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
+  if (value instanceof Promise) return true;
+  // Most answers are strings and bytes: no `then` lookup (a megamorphic one) for a primitive.
+  if (typeof value !== "object" || value === null) return false;
+  return typeof (value as { then?: unknown }).then === "function";
 }
 
 /**

@@ -125,17 +125,14 @@ export function verify(
         }
         if (!cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
         const legacy = iterations !== configured;
-        const finish = (text: string): UnsealResult => {
-          const value = parseOrThrow(text);
-          const found = {
-            passwordId: candidate.id,
-            expiration,
-            legacy,
-            rotated: candidate !== set.primary,
-            untagged: !tagged && wouldTag(set.primary, options.encryption.saltBits, options.integrity.saltBits),
-          };
-          return { ...found, value };
-        };
+        const finish = (text: string): UnsealResult => ({
+          value: parseOrThrow(text),
+          passwordId: candidate.id,
+          expiration,
+          legacy,
+          rotated: candidate !== set.primary,
+          untagged: !tagged && wouldTag(set.primary, options.encryption.saltBits, options.integrity.saltBits),
+        });
         let text: MaybePromise<string>;
         try {
           text = decrypt(
