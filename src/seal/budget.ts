@@ -8,8 +8,8 @@ import { getOrAdd } from "../memo.ts";
  * `maxPerSecond / 16`; each one that opens a token (a migrating user) doubles
  * it, up to `maxPerSecond`. A flood so runs at the floor, a migration at full rate.
  * The cheap 1-iteration keys of h3 v1, vinxi and iron-session tokens have a
- * budget of their own, {@link CHEAP_KEY_FACTOR} times this one, adapting the
- * same way: under a flood of forgeries a refusal then costs no key at all.
+ * budget of their own, {@link CHEAP_KEY_FACTOR} times this one at a fixed rate:
+ * past it, a forgery's refusal costs no key at all.
  *
  * @example
  * const budget: DerivationBudget = { maxInFlight: 2, maxPerSecond: 64 };
@@ -79,12 +79,15 @@ class Limiter {
 
   readonly #budget: DerivationBudget;
   readonly #floor: number;
+  /** 1-iteration keys: a fixed rate, and no pause for tagged seals (they are synchronous on Node, off the pool). */
+  readonly #cheap: boolean;
 
-  constructor(budget: DerivationBudget) {
+  constructor(budget: DerivationBudget, cheap: boolean) {
     this.#budget = budget;
     this.#rate = budget.maxPerSecond;
     this.#tokens = budget.maxPerSecond;
-    this.#floor = Math.max(1, budget.maxPerSecond / 16);
+    this.#cheap = cheap;
+    this.#floor = cheap ? budget.maxPerSecond : Math.max(1, budget.maxPerSecond / 16);
   }
 
   /** Takes one derivation from the budget, or undefined when it is spent (`ERR_SEAL_BUSY`); never waits. */
@@ -92,7 +95,7 @@ class Limiter {
     const now = performance.now();
     this.#tokens = Math.min(this.#rate, this.#tokens + (Math.max(0, now - this.#refilledAt) / 1000) * this.#rate);
     this.#refilledAt = now;
-    if (urgent > 0 || this.#inFlight >= this.#budget.maxInFlight || this.#tokens < 1) {
+    if ((urgent > 0 && !this.#cheap) || this.#inFlight >= this.#budget.maxInFlight || this.#tokens < 1) {
       return undefined;
     }
     this.#tokens -= 1;
@@ -109,10 +112,12 @@ class Limiter {
 }
 
 /**
- * How many more 1-iteration keys than full derivations the budget allows. One
- * costs a few microseconds, so the default (1,024 per core per second while
- * tokens keep opening) is under 1 % of a core; a flood of forgeries holds it
- * at a sixteenth of that, and each refusal then costs no key.
+ * How many more 1-iteration keys than full derivations the budget allows,
+ * per second and at once. One costs a few microseconds, so the default (1,024
+ * per core per second) is under 1 % of a core even when every one of them is
+ * a forgery. The rate is fixed, not adaptive: a flood then leaves as many
+ * slots to the real cookies of h3 v1, vinxi and iron-session users as it can
+ * afford, and takes no more than that 1 % however fast it sends.
  */
 export const CHEAP_KEY_FACTOR = 64;
 
@@ -123,7 +128,7 @@ export function limiterFor(budget: DerivationBudget, cheap = false): Limiter {
   const factor = cheap ? CHEAP_KEY_FACTOR : 1;
   return getOrAdd(limiters, `${budget.maxInFlight}:${budget.maxPerSecond}:${factor}`, () =>
     cheap
-      ? new Limiter({ maxInFlight: budget.maxInFlight * factor, maxPerSecond: budget.maxPerSecond * factor })
-      : new Limiter(budget),
+      ? new Limiter({ maxInFlight: budget.maxInFlight * factor, maxPerSecond: budget.maxPerSecond * factor }, true)
+      : new Limiter(budget, false),
   );
 }
