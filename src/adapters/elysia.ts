@@ -107,6 +107,11 @@ async function writesLanded({ request, set }: { request: Request; set: unknown }
   absorbRawCookies(set as ElysiaSet);
   if (!failure) return undefined;
   reportFailure(io.config, request, failure);
+  // Elysia merges `set.headers` and the cookie jar into a returned Response: none of the app's stay.
+  const state = set as ElysiaSet;
+  state.cookie = {};
+  if (state.headers instanceof Headers) for (const name of [...state.headers.keys()]) state.headers.delete(name);
+  else for (const name of Object.keys(state.headers)) delete state.headers[name];
   return failureResponse(failure);
 }
 

@@ -92,6 +92,8 @@ export function session<T extends object = SessionData>(
       if (failure) {
         // It failed (a store outage): the route's response would claim a success that did not happen.
         reportFailure(config, c, failure);
+        // Cleared first: Hono's setter copies the old response's headers onto the new one.
+        c.res = undefined;
         c.res = failureResponse(failure);
       } else {
         for (const line of io.lines) c.header("set-cookie", line, { append: true });

@@ -164,14 +164,16 @@ function heldEnd(this: HeldResponse, ...args: unknown[]): ServerResponse {
   void Promise.all(held.ios.map(async (io) => ({ io, failure: failedWrite(await settled(io)) }))).then((outcomes) => {
     // A write the app did not await failed (a store outage): its response
     // must not claim success, as an awaited write would have thrown.
-    const failed = outcomes.find((outcome) => outcome.failure);
-    if (failed?.failure && !this.headersSent) {
-      failed.io.report(failed.failure);
+    const failed = outcomes.filter((outcome) => outcome.failure);
+    const first = failed[0]?.failure;
+    if (first && !this.headersSent) {
+      for (const { io, failure } of failed) if (failure) io.report(failure);
       held.head = undefined;
       for (const name of this.getHeaderNames()) this.removeHeader(name);
-      this.statusCode = failed.failure.status;
+      this.statusCode = first.status;
       this.setHeader("content-type", "text/plain; charset=utf-8");
-      held.end.apply(this, [failureText(failed.failure)] as never);
+      this.setHeader("cache-control", "no-store");
+      held.end.apply(this, [failureText(first)] as never);
       return;
     }
     flushHead(this);

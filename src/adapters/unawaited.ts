@@ -23,10 +23,13 @@ export function failureText(error: SessionError): string {
   return error.status === 503 ? "Service Unavailable" : "Internal Server Error";
 }
 
-/** The response that replaces the app's when a write it did not await failed. */
+/**
+ * The response that replaces the app's when a write it did not await failed:
+ * none of the app's headers (its caching, its cookies) and never cached.
+ */
 export function failureResponse(error: SessionError): Response {
   return new Response(failureText(error), {
     status: error.status,
-    headers: { "content-type": "text/plain; charset=utf-8" },
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
   });
 }

@@ -33,7 +33,9 @@ describe("sealed-session/elysia", () => {
     servers.push(server);
     const response = await fetch(`${server.base}/visit-later`, { method: "POST" });
     expect(response.status).toBe(503);
+    // None of the app's headers: a CDN must not keep the outage, and no cookie claims a success.
     expect(response.headers.getSetCookie()).toEqual([]);
+    expect(response.headers.get("cache-control")).toBe("no-store");
     expect(await (await fetch(`${server.base}/reported`)).json()).toEqual(["ERR_STORE_UNAVAILABLE"]);
   });
 });

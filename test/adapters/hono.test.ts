@@ -41,11 +41,15 @@ describe("sealed-session/hono", () => {
       .use(session({ password: config.password, store: failing, onError: (code) => codes.push(code) }))
       .get("/", (c) => {
         void c.var.session.update({ visits: 1 });
+        c.header("cache-control", "public, max-age=600");
+        c.header("set-cookie", "theme=dark; Path=/");
         return c.json({ queued: true });
       });
     const response = await failingApp.request("http://localhost/");
     expect(response.status).toBe(503);
+    // None of the app's headers: a CDN must not keep the outage, and no cookie claims a success.
     expect(response.headers.getSetCookie()).toEqual([]);
+    expect(response.headers.get("cache-control")).toBe("no-store");
     expect(codes).toEqual(["ERR_STORE_UNAVAILABLE"]);
   });
 
