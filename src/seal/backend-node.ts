@@ -1,6 +1,6 @@
 import type * as NodeCrypto from "node:crypto";
 import type { CryptoBackend, KeyHandle, KeyUse } from "./backend.ts";
-import { type CbcContext, cbcContextsWork, createCbcContext } from "./cbc-context.ts";
+import { cbcContextsWork, cbcDecryptor, cbcEncryptor } from "./cbc-context.ts";
 import { fromUtf8 } from "./encoding.ts";
 import { ALGORITHMS } from "./options.ts";
 
@@ -12,7 +12,8 @@ const SYNC_PBKDF2_MAX_ITERATIONS = 1024;
 
 /** The synchronous `node:crypto` backend (Node, Bun, Deno). */
 export function createNodeBackend(crypto: typeof NodeCrypto): CryptoBackend {
-  const cbc = cbcContexts(crypto);
+  const encryptors = contextsOnReuse(crypto, cbcEncryptor);
+  const decryptors = contextsOnReuse(crypto, cbcDecryptor);
   return {
     name: "node",
     randomBytes: randomPool(crypto),
@@ -26,18 +27,15 @@ export function createNodeBackend(crypto: typeof NodeCrypto): CryptoBackend {
     importKey: (raw) => raw,
     // Text straight into OpenSSL: no TextEncoder pass and no copy of the plaintext.
     encrypt(algorithm, key, iv, text) {
-      if (algorithm === "aes-256-cbc") {
-        const context = cbc(key);
-        if (context) return context.encrypt(iv, text);
-      }
+      // Large texts take the one-shot path: the context sizes its buffer for the worst case of UTF-8.
+      const context = algorithm === "aes-256-cbc" && text.length <= CONTEXT_MAX_TEXT ? encryptors(key) : undefined;
+      if (context) return context(iv, text);
       const cipher = crypto.createCipheriv(algorithm, key as Uint8Array, iv);
       return concat(cipher.update(text, "utf8"), cipher.final());
     },
     decrypt(algorithm, key, iv, data) {
-      if (algorithm === "aes-256-cbc") {
-        const context = cbc(key);
-        if (context) return fromUtf8(context.decrypt(iv, data));
-      }
+      const context = algorithm === "aes-256-cbc" ? decryptors(key) : undefined;
+      if (context) return fromUtf8(context(iv, data));
       const decipher = crypto.createDecipheriv(algorithm, key as Uint8Array, iv);
       return fromUtf8(concat(decipher.update(data), decipher.final()));
     },
@@ -49,20 +47,34 @@ export function createNodeBackend(crypto: typeof NodeCrypto): CryptoBackend {
   };
 }
 
+/** Texts longer than this are encrypted with a cipher of their own (see cbc-context.ts). */
+const CONTEXT_MAX_TEXT = 16 * 1024;
+
 /**
- * The long-lived CBC contexts of each key (see cbc-context.ts), or undefined
- * where this runtime's `node:crypto` fails the self-test. Keys are the cached
- * derived keys, so a context lives as long as its key does.
+ * The long-lived CBC context of each key for one direction (cbc-context.ts),
+ * made when the key is used the second time: a key used once (a salt window
+ * of `saltReuseMs: 0`, an untagged token's own salt) would pay for a context
+ * it never reuses. Undefined on first use, and where this runtime's
+ * `node:crypto` fails the self-test. Keys are the cached derived keys, so a
+ * context lives as long as its key does.
  */
-function cbcContexts(crypto: typeof NodeCrypto): (key: KeyHandle) => CbcContext | undefined {
-  const contexts = new WeakMap<object, CbcContext>();
+function contextsOnReuse<C>(
+  crypto: typeof NodeCrypto,
+  create: (crypto: typeof NodeCrypto, key: Uint8Array) => C,
+): (key: KeyHandle) => C | undefined {
+  // null: seen once.
+  const contexts = new WeakMap<object, C | null>();
   let works: boolean | undefined;
   return (key) => {
-    let context = contexts.get(key as object);
-    if (context) return context;
+    const found = contexts.get(key as object);
+    if (found) return found;
+    if (found === undefined) {
+      contexts.set(key as object, null);
+      return undefined;
+    }
     works ??= cbcContextsWork(crypto);
     if (!works) return undefined;
-    context = createCbcContext(crypto, key as Uint8Array);
+    const context = create(crypto, key as Uint8Array);
     contexts.set(key as object, context);
     return context;
   };

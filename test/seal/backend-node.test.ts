@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createNodeBackend } from "../../src/seal/backend-node.ts";
-import { cbcContextsWork } from "../../src/seal/cbc-context.ts";
+import { cbcContextsWork, cbcDecryptor, cbcEncryptor } from "../../src/seal/cbc-context.ts";
 
 describe("node backend randomBytes (pooled)", () => {
   it("never hands out the same bytes twice, across pool refills", () => {
@@ -67,35 +67,102 @@ describe("node backend AES-256-CBC (long-lived contexts)", () => {
   });
 
   it("keeps its own copy of the chaining block: callers may reuse the buffers they passed or got", () => {
-    const backend = createNodeBackend(crypto);
     const key = crypto.randomBytes(32);
     const iv = crypto.randomBytes(16);
-    const first = backend.encrypt("aes-256-cbc", key, iv, "first message") as Uint8Array;
+    const encrypt = cbcEncryptor(crypto, key);
+    const decrypt = cbcDecryptor(crypto, key);
+    const first = encrypt(iv, "first message");
     const copy = Uint8Array.from(first);
     first.fill(0);
-    const second = backend.encrypt("aes-256-cbc", key, iv, "second") as Uint8Array;
+    const second = encrypt(iv, "second");
     expect(Buffer.from(second).toString("hex")).toBe(reference(key, iv, "second"));
-    expect(backend.decrypt("aes-256-cbc", key, iv, copy)).toBe("first message");
+    expect(new TextDecoder().decode(decrypt(iv, copy))).toBe("first message");
     copy.fill(0);
-    expect(backend.decrypt("aes-256-cbc", key, iv, second)).toBe("second");
+    expect(new TextDecoder().decode(decrypt(iv, second))).toBe("second");
   });
 
   it("refuses data that is not whole blocks or has bad padding, and keeps working after", () => {
-    const backend = createNodeBackend(crypto);
     const key = crypto.randomBytes(32);
     const iv = crypto.randomBytes(16);
+    const decrypt = cbcDecryptor(crypto, key);
     // 20 bytes: two blocks, the second ending in twelve padding bytes of 12.
     const text = "twenty bytes of text";
-    const good = backend.encrypt("aes-256-cbc", key, iv, text) as Uint8Array;
-    expect(() => backend.decrypt("aes-256-cbc", key, iv, good.subarray(0, 31))).toThrow();
-    expect(() => backend.decrypt("aes-256-cbc", key, iv, new Uint8Array(0))).toThrow();
+    const good = Buffer.from(reference(key, iv, text), "hex");
+    expect(() => decrypt(iv, good.subarray(0, 31))).toThrow(/whole blocks/);
+    expect(() => decrypt(iv, new Uint8Array(0))).toThrow(/whole blocks/);
     // Flipping the first block's last bit flips the same bit of the second
     // block's plaintext: the padding then reads 13, which its bytes deny.
     const tampered = Uint8Array.from(good);
     tampered[15]! ^= 1;
-    expect(() => backend.decrypt("aes-256-cbc", key, iv, tampered)).toThrow(/padding/);
-    expect(backend.decrypt("aes-256-cbc", key, iv, good)).toBe(text);
-    expect(backend.decrypt("aes-256-cbc", key, iv, good)).toBe(text);
+    expect(() => decrypt(iv, tampered)).toThrow(/padding/);
+    // A last byte of 0 or above 16 is no padding at all.
+    for (const last of [0, 17]) {
+      const raw = crypto.createCipheriv("aes-256-cbc", key, iv).setAutoPadding(false);
+      const block = Buffer.alloc(16, 1);
+      block[15] = last;
+      expect(() => decrypt(iv, Buffer.concat([raw.update(block), raw.final()]))).toThrow(/padding/);
+    }
+    expect(new TextDecoder().decode(decrypt(iv, good))).toBe(text);
+    expect(new TextDecoder().decode(decrypt(iv, good))).toBe(text);
+  });
+
+  it("passes its self-test here, so the contexts are what runs", () => {
+    expect(cbcContextsWork(crypto)).toBe(true);
+  });
+
+  it("gives createCipheriv's bytes straight from the contexts, for any run of messages", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.string({ unit: "binary", maxLength: 80 }), fc.uint8Array({ minLength: 16, maxLength: 16 })),
+          { minLength: 1, maxLength: 12 },
+        ),
+        (messages) => {
+          const key = crypto.randomBytes(32);
+          const encrypt = cbcEncryptor(crypto, key);
+          const decrypt = cbcDecryptor(crypto, key);
+          const sealed = messages.map(([text, iv]) => {
+            const out = encrypt(iv, text);
+            expect(Buffer.from(out).toString("hex")).toBe(reference(key, iv, text));
+            return out;
+          });
+          messages.forEach(([text, iv], i) => {
+            expect(new TextDecoder().decode(decrypt(iv, sealed[i]!))).toBe(text);
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("makes a key's context on its second use and reuses it; a key used once costs one cipher", () => {
+    const calls = { createCipheriv: 0, createDecipheriv: 0 };
+    const counted = new Proxy(crypto, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== "createCipheriv" && property !== "createDecipheriv") return value;
+        return (...args: unknown[]) => {
+          calls[property]++;
+          return (value as (...a: unknown[]) => unknown)(...args);
+        };
+      },
+    });
+    const backend = createNodeBackend(counted);
+    const iv = crypto.randomBytes(16);
+    // Warm: a key used twice runs the self-test once for this backend.
+    const warm = crypto.randomBytes(32);
+    backend.encrypt("aes-256-cbc", warm, iv, "a");
+    backend.encrypt("aes-256-cbc", warm, iv, "a");
+    calls.createCipheriv = 0;
+    const once = crypto.randomBytes(32);
+    backend.encrypt("aes-256-cbc", once, iv, "used once");
+    expect(calls.createCipheriv).toBe(1);
+    const often = crypto.randomBytes(32);
+    for (let i = 0; i < 10; i++) backend.encrypt("aes-256-cbc", often, iv, `message ${i}`);
+    expect(calls.createCipheriv).toBe(1 + 2);
+    // Texts past 16 KiB take a cipher of their own: the context's buffer is sized for the worst UTF-8.
+    backend.encrypt("aes-256-cbc", often, iv, "x".repeat(20_000));
+    expect(calls.createCipheriv).toBe(1 + 2 + 1);
   });
 });
 
