@@ -1,6 +1,6 @@
 import type { CryptoBackend } from "./backend.ts";
 
-/** `#node-crypto` in bundles for Workers and browsers: no `node:crypto` backend, WebCrypto it is. */
+/** `#node-crypto` in bundles for Workers and edge runtimes: no `node:crypto` backend, WebCrypto it is. */
 export function nodeBackend(): CryptoBackend | undefined {
   return undefined;
 }

@@ -5,9 +5,10 @@ import { createNodeBackend } from "./backend-node.ts";
 /**
  * The synchronous `node:crypto` backend when the runtime exposes the module
  * (Node ≥ 20.16, Bun, Deno), else undefined. Reached through the package's
- * `#node-crypto` import: bundles for Workers and browsers (the `workerd`,
- * `worker`, `browser` and `edge-light` conditions) get `node-crypto-none.ts`
- * instead and carry none of this. `getBuiltinModule` keeps the file free of
+ * `#node-crypto` import: bundles for Workers and edge runtimes (the `workerd`,
+ * `worker` and `edge-light` conditions) get `node-crypto-none.ts` instead
+ * and carry none of this. Not `browser`: test runners that set it (Jest with
+ * jsdom) run server code whose WebCrypto may lack `subtle`. `getBuiltinModule` keeps the file free of
  * a static `node:` import all the same.
  */
 export function nodeBackend(): CryptoBackend | undefined {

@@ -188,7 +188,8 @@ function checkSecret(secret: unknown): Secret {
   if (secret instanceof Uint8Array) {
     // A key of bytes is used as is: 16 bytes for aes-128-ctr, 32 for aes-256-cbc.
     if (secret.length < 16) configError(`a Uint8Array password must hold at least 16 bytes (got ${secret.length})`);
-    return secret;
+    // A copy: keys and cipher contexts are kept per key, so bytes changed later by the caller must not reach them.
+    return Uint8Array.from(secret);
   }
   configError(secret === undefined ? "password is missing" : "password must be a string or a Uint8Array");
 }

@@ -7,7 +7,7 @@ import { createWebBackend } from "./backend-web.ts";
 /**
  * The backend for this runtime, chosen once at load: `node:crypto` when the
  * runtime exposes it (Node ≥ 20.16, Bun, Deno), WebCrypto everywhere else
- * (and in every bundle built for Workers or browsers: see node-crypto.ts).
+ * (and in every bundle built for Workers or edge runtimes: see node-crypto.ts).
  */
 export const platformBackend: CryptoBackend = pickBackend();
 

@@ -8,7 +8,7 @@ import type { ResolvedConfig } from "./config.ts";
 import { warnOnce } from "./warnings.ts";
 
 /** Cookies the request carried, parsed once per request. */
-const kCookies: unique symbol = Symbol.for("sealed-session.cookies");
+const kCookies: unique symbol = Symbol.for("sealed-session.cookies.map");
 /** Highest chunk index this response has written per session name. */
 const kWritten: unique symbol = Symbol.for("sealed-session.chunks-written");
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -45,7 +45,8 @@ const root = new URL("../..", import.meta.url).pathname;
 /** The minified bundle of `worker` from the built package (`dist/`), resolved with the given export conditions. */
 async function bundle(conditions: readonly string[]): Promise<Uint8Array> {
   // The project's tsconfig maps "sealed-session" to src/: a user's build has no such paths.
-  const tsconfig = join(mkdtempSync(join(tmpdir(), "worker-size-")), "tsconfig.json");
+  const dir = mkdtempSync(join(tmpdir(), "worker-size-"));
+  const tsconfig = join(dir, "tsconfig.json");
   writeFileSync(tsconfig, "{}");
   const result = await build({
     stdin: { contents: worker, loader: "ts", resolveDir: root },
@@ -58,7 +59,7 @@ async function bundle(conditions: readonly string[]): Promise<Uint8Array> {
     conditions: [...conditions],
     write: false,
     logLevel: "silent",
-  });
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
   const [output] = result.outputFiles;
   if (!output) throw new Error("esbuild wrote nothing");
   return output.contents;

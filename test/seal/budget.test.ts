@@ -148,15 +148,15 @@ describe("the derivation budget for untagged salts", () => {
   it("1-iteration keys do not wait while a tagged seal new to this process derives its keys", async () => {
     const options = resolveSealOptions({ derivationBudget: budget({}) });
     const tagged = await sealWith(countingBackend().backend, { mine: true }, PASSWORD, options);
+    // Made first: the tagged seal's derivation (on the pool) must still be running while they are opened.
+    const [before, after] = await untagged(2);
+    const h3v1 = await hapi.seal({ h3: 1 }, PASSWORD, hapi.defaults);
     const { backend } = countingBackend();
     const mine = unsealDetailed(backend, tagged, PASSWORD, options);
     // The full budget pauses for it; the 1-iteration keys of an h3 v1 cookie (synchronous, off the pool) do not.
-    const [untaggedFull] = await untagged(1);
-    expect(await codeOf(() => unsealDetailed(backend, untaggedFull as string, PASSWORD, options))).toBe(
-      "ERR_SEAL_BUSY",
-    );
-    const h3v1 = await hapi.seal({ h3: 1 }, PASSWORD, hapi.defaults);
+    expect(await codeOf(() => unsealDetailed(backend, before as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
     expect(await unsealDetailed(backend, h3v1, PASSWORD, options)).toMatchObject({ value: { h3: 1 }, legacy: true });
+    expect(await codeOf(() => unsealDetailed(backend, after as string, PASSWORD, options))).toBe("ERR_SEAL_BUSY");
     expect((await mine).value).toEqual({ mine: true });
   });
 
