@@ -11,10 +11,11 @@
 #   deno     Deno from .runtimes/ (`deno run -A`), on the TypeScript sources
 #   workerd  a bundled Worker in miniflare, plain and with nodejs_compat
 #
-# "On the TypeScript sources" is all of src/ but one module: the package's own
-# import `#node-crypto` (package.json "imports") resolves, as Node, Bun and
-# Deno read that field, to the built dist/seal/node-crypto.js, so the
-# node:crypto backend they run is the built one (dist/ is built first).
+# "On the TypeScript sources" is all of src/ but one module on Node and Deno:
+# the package's own import `#node-crypto` (package.json "imports") resolves
+# there to the built dist/seal/node-crypto.js, so the node:crypto backend they
+# run is the built one (dist/ is built first). Bun follows tsconfig's paths
+# to the source.
 #
 # The runtimes, esbuild and miniflare are pinned in scripts/runtimes/package.json
 # (+ its package-lock.json) and installed with `npm ci` into .runtimes/, which is
