@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { openSession } from "../session/manager.ts";
 import type { SessionData as AnySessionData, SessionConfig, SessionManager } from "../session/types.ts";
-import { FrameworkIO, holdResponse } from "./node-io.ts";
+import { FrameworkIO } from "./node-io.ts";
 
 /**
  * The data of `req.session`, for you to declare (as with express-session).
@@ -65,8 +65,8 @@ export type SessionMiddleware = (req: IncomingMessage, res: ServerResponse, next
 export function session(config: SessionConfig<ExpressSessionData> | Omit<SessionConfig, "userId">): SessionMiddleware {
   return (req, res, next) => {
     // Express puts `secure` and `hostname` (after `trust proxy`) on its request.
-    const io = new FrameworkIO(req, res, req as { secure?: unknown; hostname?: unknown }, config.onError);
-    holdResponse(res, io);
+    // The response is held from the request's first session write on (see holdResponse).
+    const io = new FrameworkIO(req, res, req as { secure?: unknown; hostname?: unknown }, config.onError, true);
     openSession<ExpressSessionData>(io.event, config).then((manager) => {
       (req as { session?: SessionManager<ExpressSessionData> }).session = manager;
       next();

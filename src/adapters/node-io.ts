@@ -36,13 +36,29 @@ export class FrameworkIO implements EventIO {
   readonly #res: ServerResponse;
   readonly #view: RequestView;
   readonly #onError: SessionConfig["onError"];
+  /** Hold the response at the first write (Express, Connect); Koa holds its own way. */
+  readonly #hold: boolean;
+  #holding = false;
 
-  constructor(req: IncomingMessage, res: ServerResponse, view: RequestView, onError: SessionConfig["onError"]) {
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    view: RequestView,
+    onError: SessionConfig["onError"],
+    hold = false,
+  ) {
     this.#base = nodeIO(req, res, this.context);
     this.#res = res;
     this.#view = view;
     this.#onError = onError;
+    this.#hold = hold;
     this.event = { node: { req, res }, context: this.context, [kEventIO]: this };
+  }
+
+  beforeWrite(): void {
+    if (!this.#hold || this.#holding) return;
+    this.#holding = true;
+    holdResponse(this.#res, this);
   }
 
   header(name: string): string | undefined {
@@ -50,6 +66,8 @@ export class FrameworkIO implements EventIO {
   }
 
   replaceCookies(isOwn: (name: string) => boolean, lines: readonly string[]): void {
+    // A cookie set while the request is read (a reseal) must survive a `writeHead` with headers too.
+    this.beforeWrite();
     if (this.#res.headersSent) {
       this.report(
         new SessionError(
@@ -93,9 +111,12 @@ interface Held {
   streaming: boolean;
 }
 
-const kHeld: unique symbol = Symbol("sealed-session.held");
-
-type HeldResponse = ServerResponse & { [kHeld]?: Held };
+/**
+ * Held responses' state, beside them rather than on them: adding a property to
+ * Express's `res` (whose prototype Express swaps per request) costs V8 about
+ * 3 µs each time, a `WeakMap` entry a tenth of that.
+ */
+const helds = new WeakMap<ServerResponse, Held>();
 
 /**
  * Holds the response while a session operation of the request is running, so
@@ -103,59 +124,59 @@ type HeldResponse = ServerResponse & { [kHeld]?: Held };
  * leave: express-session's habit (`req.session.x = 1; res.json(…)`), and
  * Connect's `res.writeHead(302, …); res.end()`. `writeHead` is held until `end`
  * (a body write sends it at once), and headers passed to it keep the session's
- * Set-Cookie lines, which Node would otherwise replace. The replacements are
- * shared functions reading the request's state from the response, not
- * closures made per request; a second session middleware joins the first's hold.
+ * Set-Cookie lines, which Node would otherwise replace. Installed at the
+ * request's first session write (`FrameworkIO.beforeWrite`), so a request that
+ * only reads pays nothing; the replacements are shared functions, not
+ * closures made per request, and a second session middleware joins the first's hold.
  */
 export function holdResponse(res: ServerResponse, io: FrameworkIO): void {
-  const response = res as HeldResponse;
-  const held = response[kHeld];
+  const held = helds.get(res);
   if (held) {
     held.ios.push(io);
     return;
   }
   const { writeHead, write, end } = res;
-  response[kHeld] = { ios: [io], writeHead, write, end, head: undefined, streaming: false };
+  helds.set(res, { ios: [io], writeHead, write, end, head: undefined, streaming: false });
   res.writeHead = heldWriteHead as ServerResponse["writeHead"];
   res.write = sentWrite as ServerResponse["write"];
   res.end = heldEnd as ServerResponse["end"];
 }
 
-function heldOf(res: HeldResponse): Held {
-  return res[kHeld] as Held;
+function heldOf(res: ServerResponse): Held {
+  return helds.get(res) as Held;
 }
 
 function pending(held: Held): boolean {
   return held.ios.some(hasPending);
 }
 
-function sendHead(res: HeldResponse, args: unknown[]): ServerResponse {
+function sendHead(res: ServerResponse, args: unknown[]): ServerResponse {
   const held = heldOf(res);
   const own = held.ios.length === 1 ? (held.ios[0] as FrameworkIO).ownCookies : held.ios.flatMap((io) => io.ownCookies);
   return held.writeHead.apply(res, withOwnCookies(args, own) as never);
 }
 
-function flushHead(res: HeldResponse): void {
+function flushHead(res: ServerResponse): void {
   const held = heldOf(res);
   if (held.head) sendHead(res, held.head);
   held.head = undefined;
 }
 
-function heldWriteHead(this: HeldResponse, ...args: unknown[]): ServerResponse {
+function heldWriteHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
   const held = heldOf(this);
   if (held.streaming || !pending(held)) return sendHead(this, args);
   held.head = args;
   return this;
 }
 
-function sentWrite(this: HeldResponse, ...args: unknown[]): boolean {
+function sentWrite(this: ServerResponse, ...args: unknown[]): boolean {
   const held = heldOf(this);
   flushHead(this);
   held.streaming = true;
   return held.write.apply(this, args as never);
 }
 
-function heldEnd(this: HeldResponse, ...args: unknown[]): ServerResponse {
+function heldEnd(this: ServerResponse, ...args: unknown[]): ServerResponse {
   const held = heldOf(this);
   if (!pending(held)) {
     flushHead(this);

@@ -25,6 +25,13 @@ export interface EventIO {
    * client's cookie already covers.
    */
   readonly cookieOnEveryWrite?: boolean;
+  /**
+   * Called when a session write begins (a verb of the manager, or a cookie
+   * about to be set), before the app's code goes on: an adapter that holds its
+   * response for writes the app does not await installs the hold here, so a
+   * request that writes nothing pays nothing for it.
+   */
+  beforeWrite?(): void;
   /** True for https, false for http, undefined when unknown. */
   isSecure(): boolean | undefined;
   hostname(): string | undefined;

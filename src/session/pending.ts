@@ -14,6 +14,7 @@ type PendingContext = { [kPending]?: Set<Promise<Outcome>> };
  * `res.end` deferral, done once for every adapter).
  */
 export function track<T>(io: EventIO, operation: Promise<T>): Promise<T> {
+  io.beforeWrite?.();
   const context = io.context as PendingContext;
   let pending = context[kPending];
   if (!pending) {

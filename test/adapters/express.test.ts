@@ -3,6 +3,7 @@ import connect from "connect";
 import express5 from "express";
 import express4 from "express-4";
 import { type ExpressSessionData, session } from "sealed-session/express";
+import { seal } from "sealed-session/seal";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import type { SessionErrorCode } from "../../src/errors.ts";
 import type { SessionConfig, SessionManager } from "../../src/index.ts";
@@ -231,6 +232,30 @@ describe.each([
     const answer = await new Browser(server.url).get("/");
     expect(answer).toMatchObject({ status: 200, body: { sent: true } });
     expect(answer.cookies.map((line) => line.split("=")[0]).sort()).toEqual(["admin", "site"]);
+  });
+
+  it("keeps a cookie resealed while the request was read when the route passes Set-Cookie to writeHead", async () => {
+    // A cookie of the old password is resealed under the new one as it is read; the route writes nothing itself.
+    const old = "Old4!vR8-kQ3zW7mM0bN2cL9tH4sG6fJ1aE";
+    const token = await seal({ id: "rotated-session", createdAt: Date.now(), data: { user: "ada" } }, [
+      { id: "old", secret: old },
+    ]);
+    const app = express().use(
+      session({
+        password: [
+          { id: "new", secret: password },
+          { id: "old", secret: old },
+        ],
+      }),
+    );
+    app.get("/", (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain", "Set-Cookie": "app=1; Path=/" });
+      res.end("ok");
+    });
+    server = await serve(app);
+    const answer = await new Browser(server.url).get("/", { cookie: `h3=${token}` });
+    expect(answer.cookies.map((line) => line.split("=")[0]).sort()).toEqual(["app", "h3"]);
+    expect(answer.cookies.find((line) => line.startsWith("h3="))).toContain("*new*");
   });
 
   it("lands `update()` without await before `res.json()`", async () => {
