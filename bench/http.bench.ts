@@ -60,6 +60,14 @@ const SERVERS: readonly ServerEntry[] = [
   { id: "iron-session", label: "iron-session", file: "iron-session.ts" },
   { id: "express-session", label: "express-session (MemoryStore)", file: "express-session.ts" },
   { id: "express-adapter", label: "sealed-session/express", file: "express-adapter.ts", peer: "express-session" },
+  {
+    // Like for like with express-session's MemoryStore: sessions kept in memory, no new cookie on a write.
+    id: "express-adapter-memory",
+    label: "sealed-session/express (memoryStore)",
+    file: "express-adapter.ts",
+    env: { BENCH_STORE: "memory" },
+    peer: "express-session",
+  },
   { id: "koa-session", label: "koa-session (signed cookie)", file: "koa-session.ts" },
   { id: "koa-adapter", label: "sealed-session/koa", file: "koa-adapter.ts", peer: "koa-session" },
   { id: "fastify-secure-session", label: "Fastify + @fastify/secure-session", file: "fastify-secure-session.ts" },
