@@ -1,6 +1,6 @@
-import { createCipheriv, createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { isSessionError, type SealCallOptions, seal, unseal } from "../../src/seal/index.ts";
+import { handMade } from "./hand-made.ts";
 
 // The exact text of every refusal and configuration error of the seal engine.
 // A code is the contract for programs; the message is the contract for the
@@ -271,11 +271,11 @@ describe("refused tokens say which check failed", () => {
   });
 
   it("authentic tokens whose payload is not usable", async () => {
-    expect(await failure(() => unseal(handMade(new Uint8Array(16).fill(7), 1), PW, FAST))).toMatchInlineSnapshot(
-      `"ERR_SEAL_PAYLOAD: the seal's payload could not be decrypted"`,
-    );
+    expect(
+      await failure(() => unseal(handMade(PW, new Uint8Array(16).fill(7), { raw: true }), PW, FAST)),
+    ).toMatchInlineSnapshot(`"ERR_SEAL_PAYLOAD: the seal's payload could not be decrypted"`);
     const notJson = new TextEncoder().encode("not json{");
-    expect(await failure(() => unseal(handMade(notJson, 1, true), PW, FAST))).toMatchInlineSnapshot(
+    expect(await failure(() => unseal(handMade(PW, notJson), PW, FAST))).toMatchInlineSnapshot(
       `"ERR_SEAL_PAYLOAD: the seal's payload is not JSON"`,
     );
   });
@@ -283,32 +283,9 @@ describe("refused tokens say which check failed", () => {
   it("an untagged token past the derivation budget", async () => {
     const options = { iterations: 2, legacyFallback: false, derivationBudget: { maxInFlight: 1, maxPerSecond: 1 } };
     const plaintext = new TextEncoder().encode('{"v":1}');
-    expect(await unseal(handMade(plaintext, 2, true), PW, options)).toEqual({ v: 1 });
-    expect(await failure(() => unseal(handMade(plaintext, 2, true), PW, options))).toMatchInlineSnapshot(
+    expect(await unseal(handMade(PW, plaintext, { iterations: 2 }), PW, options)).toEqual({ v: 1 });
+    expect(await failure(() => unseal(handMade(PW, plaintext, { iterations: 2 }), PW, options))).toMatchInlineSnapshot(
       `"ERR_SEAL_BUSY: too many untagged seals to verify right now"`,
     );
   });
 });
-
-/**
- * An iron token built from the format with node:crypto: random (so untagged)
- * salts, a valid MAC, and `data` as the ciphertext, or encrypted as the plaintext.
- */
-let handMadeCount = 0;
-function handMade(data: Uint8Array, iterations: number, encrypt = false): string {
-  // Fixed salts and IV per call, so the undecryptable ciphertext fails the same way in every run.
-  const n = ++handMadeCount;
-  const encSalt = createHash("sha256").update(`e${n}`).digest("hex");
-  const macSalt = createHash("sha256").update(`m${n}`).digest("hex");
-  const iv = createHash("md5").update(`iv${n}`).digest();
-  let cipherText = Buffer.from(data);
-  if (encrypt) {
-    const cipher = createCipheriv("aes-256-cbc", pbkdf2Sync(PW, encSalt, iterations, 32, "sha1"), iv);
-    cipherText = Buffer.concat([cipher.update(data), cipher.final()]);
-  }
-  const base = `Fe26.2**${encSalt}*${iv.toString("base64url")}*${cipherText.toString("base64url")}*`;
-  const mac = createHmac("sha256", pbkdf2Sync(PW, macSalt, iterations, 32, "sha1"))
-    .update(base)
-    .digest("base64url");
-  return `${base}*${macSalt}*${mac}`;
-}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest";
+import { type PasswordInput, seal, unseal } from "../../src/seal/index.ts";
+import { resolveSealOptions } from "../../src/seal/options.ts";
+import { unsealDetailed } from "../../src/seal/unseal.ts";
+import { countingBackend } from "../helpers/counting-backend.ts";
+
+// Every password shape, read the way @hapi/iron reads it: which entry seals,
+// which entries open a token with or without an id, and what counts as one
+// password rather than a table.
+
+const A = "A-password-that-is-long-enough-for-iron-32chars";
+const B = "B-password-that-is-long-enough-for-iron-32chars";
+const C = "C-password-that-is-long-enough-for-iron-32chars";
+const FAST = { iterations: 1, legacyFallback: false } as const;
+
+const idOf = (token: string) => token.split("*")[1];
+async function code(promise: Promise<unknown>): Promise<string> {
+  try {
+    return JSON.stringify(await promise);
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+/** Which password of `password` opened `token`, as unsealDetailed reports it. */
+async function opener(token: string, password: PasswordInput) {
+  const { passwordId, rotated } = await unsealDetailed(
+    countingBackend().backend,
+    token,
+    password,
+    resolveSealOptions(FAST),
+    FAST,
+  );
+  return { passwordId, rotated };
+}
+
+describe("which entry seals and which entries open", () => {
+  it("the first entry of a list seals, under its id", async () => {
+    expect(idOf(await seal({ v: 1 }, [{ id: "k2", secret: A }, B], FAST))).toBe("k2");
+    expect(idOf(await seal({ v: 1 }, [B, { id: "k2", secret: A }], FAST))).toBe("");
+    expect(idOf(await seal({ v: 1 }, { id: "", secret: A }, FAST))).toBe("");
+  });
+
+  it("two entries with one id: the first one is that id", async () => {
+    const token = await seal({ v: 1 }, { id: "k", secret: A }, FAST);
+    expect(
+      await code(
+        unseal(
+          token,
+          [
+            { id: "k", secret: A },
+            { id: "k", secret: B },
+          ],
+          FAST,
+        ),
+      ),
+    ).toBe('{"v":1}');
+    expect(
+      await code(
+        unseal(
+          token,
+          [
+            { id: "k", secret: B },
+            { id: "k", secret: A },
+          ],
+          FAST,
+        ),
+      ),
+    ).toBe("ERR_SEAL_MAC");
+  });
+
+  it("an id'd token: its entry only, else the entries without an id", async () => {
+    const token = await seal({ v: 1 }, { id: "k1", secret: A }, FAST);
+    expect(await opener(token, [B, { id: "k1", secret: A }])).toEqual({ passwordId: "k1", rotated: true });
+    expect(await opener(token, [A])).toEqual({ passwordId: "", rotated: false });
+    expect(await opener(token, [B, A])).toEqual({ passwordId: "", rotated: true });
+    // Its own entry is there but wrong: the id-less entries are not tried.
+    expect(await code(unseal(token, [A, { id: "k1", secret: B }], FAST))).toBe("ERR_SEAL_MAC");
+    expect(await code(unseal(token, [{ id: "k2", secret: A }], FAST))).toBe("ERR_SEAL_PASSWORD_ID");
+  });
+
+  it("an id-less token: the entries without an id, then the one named default", async () => {
+    const token = await seal({ v: 1 }, A, FAST);
+    expect(await opener(token, [{ id: "x", secret: C }, B, { id: "default", secret: A }])).toEqual({
+      passwordId: "default",
+      rotated: true,
+    });
+    expect(await opener(token, { default: A, other: B })).toEqual({ passwordId: "default", rotated: false });
+    expect(await opener(token, [{ id: "default", secret: A }, A])).toEqual({ passwordId: "", rotated: true });
+    expect(await code(unseal(token, [{ id: "x", secret: A }], FAST))).toBe("ERR_SEAL_PASSWORD_ID");
+  });
+});
+
+describe("one password or a table", () => {
+  it("one password: { secret }, { id, secret }, { encryption, integrity } with or without an id", async () => {
+    const split = { id: "s", encryption: A, integrity: B };
+    const token = await seal({ v: 1 }, split, FAST);
+    expect(idOf(token)).toBe("s");
+    expect(await code(unseal(token, split, FAST))).toBe('{"v":1}');
+    // The two halves really are apart: either secret alone fails the MAC or the decryption.
+    expect(await code(unseal(token, { id: "s", secret: A }, FAST))).toBe("ERR_SEAL_MAC");
+    expect(await code(unseal(token, { id: "s", secret: B }, FAST))).toBe("ERR_SEAL_PAYLOAD");
+    const bytes = { encryption: new Uint8Array(32).fill(1), integrity: new Uint8Array(32).fill(2) };
+    expect(await code(unseal(await seal({ v: 2 }, bytes, FAST), bytes, FAST))).toBe('{"v":2}');
+  });
+
+  it("a table: ids to any password shape, split ones included", async () => {
+    const table = { k1: A, k2: { encryption: B, integrity: C }, k3: new Uint8Array(32).fill(3) };
+    expect(idOf(await seal({ v: 1 }, table, FAST))).toBe("k1");
+    const k2 = await seal({ v: 2 }, { id: "k2", encryption: B, integrity: C }, FAST);
+    expect(await code(unseal(k2, table, FAST))).toBe('{"v":2}');
+    const k3 = await seal({ v: 3 }, { id: "k3", secret: new Uint8Array(32).fill(3) }, FAST);
+    expect(await code(unseal(k3, table, FAST))).toBe('{"v":3}');
+  });
+
+  it("objects that only look like one password are tables", async () => {
+    // A non-string id, an extra key, or an object where a secret would be: each is a table of ids.
+    const objectSecret = { secret: { encryption: A, integrity: B } };
+    const token = await seal({ v: 1 }, { id: "secret", encryption: A, integrity: B }, FAST);
+    expect(await code(unseal(token, objectSecret, FAST))).toBe('{"v":1}');
+    const splitObjects = { encryption: { secret: A }, integrity: { secret: B } };
+    expect(idOf(await seal({ v: 1 }, splitObjects, FAST))).toBe("encryption");
+    const three = { encryption: A, integrity: B, extra: C };
+    expect(idOf(await seal({ v: 1 }, three, FAST))).toBe("encryption");
+    const idPlusTwo = { id: C, secret: A, other: B };
+    expect(idOf(await seal({ v: 1 }, idPlusTwo, FAST))).toBe("id");
+  });
+
+  it("raw key bytes and key-byte halves count as secrets, not as tables", async () => {
+    const key = new Uint8Array(32).fill(4);
+    expect(idOf(await seal({ v: 1 }, { secret: key }, FAST))).toBe("");
+    expect(idOf(await seal({ v: 1 }, { id: "b", encryption: key, integrity: A }, FAST))).toBe("b");
+  });
+
+  it("the same password object or string is normalized once and answers alike every time", async () => {
+    const table = { k1: A, k2: B };
+    const token = await seal({ v: 1 }, { id: "k2", secret: B }, FAST);
+    for (let i = 0; i < 3; i++) expect(await code(unseal(token, table, FAST))).toBe('{"v":1}');
+    // Many different password strings: the string cache is bounded, every one still works.
+    for (let i = 0; i < 70; i++) {
+      const password = `${A}-${i}`;
+      expect(await code(unseal(await seal({ i }, password, FAST), password, FAST))).toBe(`{"i":${i}}`);
+    }
+  });
+});
