@@ -1,19 +1,23 @@
 import { createCipheriv, createHash, createHmac, pbkdf2Sync } from "node:crypto";
 
-let count = 0;
+/** Calls so far per input: the salts depend on the input and its call count, not on other tests. */
+const calls = new Map<string, number>();
 
 /**
  * An iron token built from the format with node:crypto around any bytes: salts
  * that carry no tag of this library, and a valid MAC. `data` is encrypted as
- * the plaintext, or with `raw` used as the ciphertext itself. Salts and IV are
- * fixed per call (a counter), so a token fails the same way in every run.
+ * the plaintext, or with `raw` used as the ciphertext itself. Salts and IV
+ * follow from the input and how often it was made before, so a token fails
+ * the same way in every run, whichever other tests run.
  */
 export function handMade(
   password: string,
   data: Uint8Array | string,
   { iterations = 1, raw = false }: { iterations?: number; raw?: boolean } = {},
 ): string {
-  const n = ++count;
+  const input = `${password}|${iterations}|${raw}|${Buffer.from(data).toString("hex")}`;
+  const n = `${input}|${(calls.get(input) ?? 0) + 1}`;
+  calls.set(input, (calls.get(input) ?? 0) + 1);
   const encSalt = createHash("sha256").update(`e${n}`).digest("hex");
   const macSalt = createHash("sha256").update(`m${n}`).digest("hex");
   const iv = createHash("md5").update(`iv${n}`).digest();

@@ -270,14 +270,25 @@ describe("refused tokens say which check failed", () => {
     );
   });
 
-  it("authentic tokens whose payload is not usable", async () => {
-    expect(
-      await failure(() => unseal(handMade(PW, new Uint8Array(16).fill(7), { raw: true }), PW, FAST)),
-    ).toMatchInlineSnapshot(`"ERR_SEAL_PAYLOAD: the seal's payload could not be decrypted"`);
-    const notJson = new TextEncoder().encode("not json{");
-    expect(await failure(() => unseal(handMade(PW, notJson), PW, FAST))).toMatchInlineSnapshot(
-      `"ERR_SEAL_PAYLOAD: the seal's payload is not JSON"`,
-    );
+  it("authentic tokens whose payload is not usable, on either backend", async () => {
+    const garbage = new Uint8Array(16).fill(7);
+    const deep = `${"[".repeat(129)}1${"]".repeat(129)}`;
+    const messages = [];
+    for (const crypto of [undefined, globalThis.crypto]) {
+      for (const token of [handMade(PW, garbage, { raw: true }), handMade(PW, "not json{"), handMade(PW, deep)]) {
+        messages.push(await failure(() => unseal(token, PW, { ...FAST, crypto })));
+      }
+    }
+    expect(messages).toMatchInlineSnapshot(`
+      [
+        "ERR_SEAL_PAYLOAD: the seal's payload could not be decrypted",
+        "ERR_SEAL_PAYLOAD: the seal's payload is not JSON",
+        "ERR_SEAL_PAYLOAD: value is nested more than 128 levels deep",
+        "ERR_SEAL_PAYLOAD: the seal's payload could not be decrypted",
+        "ERR_SEAL_PAYLOAD: the seal's payload is not JSON",
+        "ERR_SEAL_PAYLOAD: value is nested more than 128 levels deep",
+      ]
+    `);
   });
 
   it("an untagged token past the derivation budget", async () => {

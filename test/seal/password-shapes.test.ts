@@ -131,6 +131,19 @@ describe("one password or a table", () => {
     expect(idOf(await seal({ v: 1 }, { id: "b", encryption: key, integrity: A }, FAST))).toBe("b");
   });
 
+  it("a salted token is not meant for key bytes, nor a salt-less one for a string secret", async () => {
+    const key = new Uint8Array(32).fill(6);
+    const salted = await seal({ v: 1 }, A, FAST);
+    const saltless = await seal({ v: 1 }, key, FAST);
+    for (const crypto of [undefined, globalThis.crypto]) {
+      expect(await code(unseal(salted, key, { ...FAST, crypto }))).toBe("ERR_SEAL_MAC");
+      expect(await code(unseal(saltless, A, { ...FAST, crypto }))).toBe("ERR_SEAL_MAC");
+      // A list holding both kinds finds the one that fits.
+      expect(await code(unseal(salted, [key, A], { ...FAST, crypto }))).toBe('{"v":1}');
+      expect(await code(unseal(saltless, [A, key], { ...FAST, crypto }))).toBe('{"v":1}');
+    }
+  });
+
   it("the same password object or string is normalized once and answers alike every time", async () => {
     const table = { k1: A, k2: B };
     const token = await seal({ v: 1 }, { id: "k2", secret: B }, FAST);
