@@ -13,6 +13,8 @@ import {
 
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+  vi.resetModules();
 });
 
 describe("base64url", () => {
@@ -40,6 +42,25 @@ describe("base64url", () => {
     expect(from).toHaveBeenCalledTimes(1);
     expect(new Uint8Array(fromBase64url(text))).toEqual(new Uint8Array([1, 2, 3]));
     expect(from).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("on a runtime without Buffer (Workers, browsers)", () => {
+  it("loads, and encodes and decodes with the portable code", async () => {
+    vi.stubGlobal("Buffer", undefined);
+    vi.resetModules();
+    const portable = await import("../../src/seal/encoding.ts");
+    const bytes = new Uint8Array([0xfb, 0xff, 0xbf, 0xfe, 0]);
+    expect(portable.base64url(bytes)).toBe("-_-__gA");
+    expect(portable.fromBase64url("-_-__gA")).toEqual(bytes);
+  });
+
+  it("or with a Buffer that does not speak base64url", async () => {
+    vi.stubGlobal("Buffer", { isEncoding: () => false });
+    vi.resetModules();
+    const portable = await import("../../src/seal/encoding.ts");
+    expect(portable.base64url(new Uint8Array([1, 2, 3]))).toBe("AQID");
+    expect(portable.fromBase64url("AQID")).toEqual(new Uint8Array([1, 2, 3]));
   });
 });
 
