@@ -275,7 +275,14 @@ describe("refused tokens say which check failed", () => {
     const deep = `${"[".repeat(129)}1${"]".repeat(129)}`;
     const messages = [];
     for (const crypto of [undefined, globalThis.crypto]) {
-      for (const token of [handMade(PW, garbage, { raw: true }), handMade(PW, "not json{"), handMade(PW, deep)]) {
+      // Bytes that are not UTF-8 inside a JSON string: refused, not read as U+FFFD.
+      const notUtf8 = new Uint8Array([0x22, 0xff, 0x22]);
+      for (const token of [
+        handMade(PW, garbage, { raw: true }),
+        handMade(PW, "not json{"),
+        handMade(PW, deep),
+        handMade(PW, notUtf8),
+      ]) {
         messages.push(await failure(() => unseal(token, PW, { ...FAST, crypto })));
       }
     }
@@ -285,8 +292,10 @@ describe("refused tokens say which check failed", () => {
         "ERR_SEAL_PAYLOAD: the seal's payload is not JSON",
         "ERR_SEAL_PAYLOAD: value is nested more than 128 levels deep",
         "ERR_SEAL_PAYLOAD: the seal's payload could not be decrypted",
+        "ERR_SEAL_PAYLOAD: the seal's payload could not be decrypted",
         "ERR_SEAL_PAYLOAD: the seal's payload is not JSON",
         "ERR_SEAL_PAYLOAD: value is nested more than 128 levels deep",
+        "ERR_SEAL_PAYLOAD: the seal's payload could not be decrypted",
       ]
     `);
   });
