@@ -70,3 +70,29 @@ describe("nesting as the parser sees it", () => {
     expect(await open(text)).toEqual(JSON.parse(text));
   });
 });
+
+describe("values are checked as JSON.stringify sees them", () => {
+  const roundTrip = async (value: unknown) => unseal(await seal(value, PW, FAST), PW, FAST);
+
+  it('toJSON gets the key it is stored under, "" at the root', async () => {
+    const byKey = { toJSON: (key: string) => (key === "" ? "root" : Number.NaN) };
+    expect(await roundTrip(byKey)).toBe("root");
+    const nested = { toJSON: (key: string) => (key === "inner" ? `under ${key}` : 1n) };
+    expect(await roundTrip({ inner: nested })).toEqual({ inner: "under inner" });
+    expect(await roundTrip([{ toJSON: (key: string) => `at ${key}` }])).toEqual(["at 0"]);
+  });
+
+  it("an object with a toJSON method is its toJSON result, at the root or nested", async () => {
+    const point = { x: 1, y: 2, toJSON: () => ({ x: 1, y: 2 }) };
+    expect(await roundTrip(point)).toEqual({ x: 1, y: 2 });
+    expect(await roundTrip({ at: point, when: new Date(0) })).toEqual({
+      at: { x: 1, y: 2 },
+      when: new Date(0).toJSON(),
+    });
+  });
+
+  it("an array's non-index properties are not part of it", async () => {
+    const list = Object.assign([1, 2], { extra: () => 1, bad: Number.NaN });
+    expect(await roundTrip({ list })).toEqual({ list: [1, 2] });
+  });
+});

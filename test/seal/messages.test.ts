@@ -1,5 +1,9 @@
+import * as nodeCrypto from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { createNodeBackend } from "../../src/seal/backend-node.ts";
 import { isSessionError, type SealCallOptions, seal, unseal } from "../../src/seal/index.ts";
+import { resolveSealOptions } from "../../src/seal/options.ts";
+import { sealWith } from "../../src/seal/seal.ts";
 import { handMade } from "./hand-made.ts";
 
 // The exact text of every refusal and configuration error of the seal engine.
@@ -145,6 +149,13 @@ describe("configuration errors name the option, its range and what was given", (
     );
     const key = { encryption: new Uint8Array(16), integrity: new Uint8Array(32) };
     expect(await unseal(await seal({ v: 1 }, key, options), key, options)).toEqual({ v: 1 });
+  });
+});
+
+describe("a seal the engine will not write", () => {
+  it("an expiration past 16 digits, from options that skipped validation (the session layer's computed ttl)", async () => {
+    const options = { ...resolveSealOptions(FAST), ttl: 1e16 };
+    expect(await failure(() => sealWith(createNodeBackend(nodeCrypto), { v: 1 }, PW, options))).toMatchInlineSnapshot(`"ERR_CONFIG: sealed-session: the seal's expiration is out of range: check ttl and localtimeOffsetMsec"`);
   });
 });
 

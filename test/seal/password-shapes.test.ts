@@ -1,3 +1,4 @@
+import * as hapi from "@hapi/iron";
 import { describe, expect, it } from "vitest";
 import { type PasswordInput, seal, unseal } from "../../src/seal/index.ts";
 import { resolveSealOptions } from "../../src/seal/options.ts";
@@ -87,6 +88,56 @@ describe("which entry seals and which entries open", () => {
     expect(await opener(token, { default: A, other: B })).toEqual({ passwordId: "default", rotated: false });
     expect(await opener(token, [{ id: "default", secret: A }, A])).toEqual({ passwordId: "", rotated: true });
     expect(await code(unseal(token, [{ id: "x", secret: A }], FAST))).toBe("ERR_SEAL_PASSWORD_ID");
+  });
+});
+
+describe("untagged tokens and lists", () => {
+  const hapiOptions = (iterations: number) => ({
+    ...hapi.defaults,
+    encryption: { ...hapi.defaults.encryption, iterations },
+    integrity: { ...hapi.defaults.integrity, iterations },
+  });
+
+  it("an untagged token tries every entry at both iteration counts", async () => {
+    const options = { derivationBudget: { maxInFlight: 1e9, maxPerSecond: 1e9 } };
+    for (const iterations of [1, 8192]) {
+      const token = await hapi.seal({ iterations }, A, hapiOptions(iterations));
+      const { passwordId, rotated, legacy } = await unsealDetailed(
+        countingBackend().backend,
+        token,
+        [B, C, A],
+        resolveSealOptions(options),
+      );
+      expect({ passwordId, rotated, legacy }).toEqual({ passwordId: "", rotated: true, legacy: iterations === 1 });
+    }
+  });
+
+  it("two untagged tokens derive at once when maxInFlight allows it", async () => {
+    const options = resolveSealOptions({ derivationBudget: { maxInFlight: 2, maxPerSecond: 1e9 + 7 } });
+    const [first, second] = await Promise.all([1, 2].map((n) => hapi.seal({ n }, A, hapiOptions(8192))));
+    const { backend } = countingBackend();
+    const both = await Promise.all([first, second].map((t) => unsealDetailed(backend, t as string, A, options)));
+    expect(both.map((r) => r.value)).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+});
+
+describe("a password normalized once answers from the verified-token cache", () => {
+  it("for the same string or object, however many other strings come between", async () => {
+    const options = resolveSealOptions(FAST);
+    const table = { k1: A, k2: B };
+    const passwords: PasswordInput[] = [A, table, [B, A], `${C}-x`];
+    const tokens = await Promise.all(passwords.map((p) => seal({ v: 1 }, p, FAST)));
+    const { backend, calls } = countingBackend();
+    for (const [i, password] of passwords.entries()) {
+      await unsealDetailed(backend, tokens[i] as string, password, options);
+    }
+    const hmacs = calls.createHmac;
+    for (let round = 0; round < 3; round++) {
+      for (const [i, password] of passwords.entries()) {
+        expect((await unsealDetailed(backend, tokens[i] as string, password, options)).value).toEqual({ v: 1 });
+      }
+    }
+    expect(calls.createHmac).toBe(hmacs);
   });
 });
 

@@ -33,9 +33,12 @@ async function opened(password: PasswordInput, options: SealCallOptions) {
 
 describe("which seals carry salt tags", () => {
   it("string secrets, equal salt sizes of at least 64 bits: tagged", async () => {
-    for (const saltBits of [64, 65, 72, 256]) {
+    // Tags are half the salt up to 128 bits of tag: 512 and 1024 bits keep a longer nonce.
+    for (const saltBits of [64, 65, 72, 256, 512, 1024]) {
       const { token, untagged } = await opened(PW, { ...FAST, saltBits });
       expect(looksTagged(token)).toBe(true);
+      expect(salts(token).enc).toHaveLength(Math.ceil(saltBits / 8) * 2);
+      expect(salts(token).mac).toHaveLength(Math.ceil(saltBits / 8) * 2);
       expect(untagged).toBe(false);
     }
     const split = { encryption: PW, integrity: `${PW}-mac` };
@@ -155,8 +158,78 @@ describe("seals of every shape open in @hapi/iron", () => {
     const split = { id: "s1", encryption: PW, integrity: `${PW}-mac` };
     const token = await seal({ v: 1 }, split, FAST);
     expect(await hapi.unseal(token, { s1: split }, ironOptions(256))).toEqual({ v: 1 });
+    // Raw key bytes: iron uses them as the keys, with no salt and no derivation.
+    const key = new Uint8Array(32).fill(8);
+    const bytes = await seal({ v: 3 }, key, FAST);
+    expect(await hapi.unseal(bytes, Buffer.from(key), ironOptions(256))).toEqual({ v: 3 });
+    const theirs = await hapi.seal({ v: 4 }, Buffer.from(key), ironOptions(256));
+    expect(await unseal(theirs, key, FAST)).toEqual({ v: 4 });
     const unequal = await seal({ v: 2 }, PW, { ...FAST, encryption: { saltBits: 128 } });
     expect(await hapi.unseal(unequal, PW, ironOptions(128))).toEqual({ v: 2 });
     expect(await unseal(unequal, PW, { ...FAST, encryption: { saltBits: 128 } })).toEqual({ v: 2 });
+  });
+});
+
+describe("tags across versions and backends", () => {
+  // A seal of this library as written on 2026-11-29 (2 iterations, tagged salts): every later
+  // version must still recognise its tags, or a rolling deploy makes every user's cookie untagged.
+  const VECTOR_PASSWORD = "tag-vector-password-that-is-long-enough-for-iron";
+  const VECTOR =
+    "Fe26.2**1410f289c28d8e340f3d2154a2abfa17f8d7c8a445f3ea2c5992d982c7400fb9*XCkJooEYkIfVu8oxsP08rA*yLWAB0_MKfv7SrZZoeFr81RY7TMsLf8m5MfilrffXmE**1410f289c28d8e340f3d2154a2abfa177f66dc983c7bcefc4f4b2ff8686c92aa*OOZxgdo3-W81SUEIxzRuo7_ZdIo9kFfZqoLVijoXADE";
+
+  it("a tagged seal of an earlier version passes its tag check, on both backends", async () => {
+    const options = resolveSealOptions({ iterations: 2, legacyFallback: false } as SealCallOptions);
+    const { backend, calls } = countingBackend();
+    const result = await unsealDetailed(backend, VECTOR, VECTOR_PASSWORD, options);
+    expect(result).toMatchObject({ value: { vector: "tagged", n: 1 }, untagged: false });
+    // The tag key, the integrity tag, the encryption tag, the MAC: no 1-iteration try, nothing untagged.
+    expect(calls.createHmac).toBe(4);
+    expect(await unseal(VECTOR, VECTOR_PASSWORD, { iterations: 2, crypto: globalThis.crypto })).toEqual({
+      vector: "tagged",
+      n: 1,
+    });
+  });
+
+  it("salts that do not claim (lengths differ, or too short to tag) take the untagged path", async () => {
+    const options = resolveSealOptions({ derivationBudget: { maxInFlight: 1e9, maxPerSecond: 1e9 } });
+    const token = await sealWith(countingBackend().backend, { v: 1 }, PW, options);
+    const { enc, mac } = salts(token);
+    const parts = token.split("*");
+    // The nonce alone as the encryption salt: it shares the integrity salt's first half, but not its length.
+    const nonceOnly = [...parts.slice(0, 2), enc.slice(0, enc.length / 2), ...parts.slice(3)].join("*");
+    // Equal salts of 56 bits: too short to carry a tag, whatever they share.
+    const shortSalt = mac.slice(0, 14);
+    const short = [...parts.slice(0, 2), shortSalt, ...parts.slice(3, 6), shortSalt, parts[7]].join("*");
+    for (const forged of [nonceOnly, short]) {
+      const { backend, calls } = countingBackend();
+      await expect((async () => unsealDetailed(backend, forged, PW, options))()).rejects.toMatchObject({
+        code: "ERR_SEAL_MAC",
+      });
+      // Untagged: the 1-iteration key, then the configured one; a refused claim would derive nothing.
+      expect(derivations(calls)).toBe(2);
+    }
+  });
+
+  it("on WebCrypto, a claim with a wrong tag is refused before any derivation", async () => {
+    const token = await seal({ v: 1 }, PW, { saltReuseMs: 0 });
+    const parts = token.split("*");
+    const mac = parts[6] ?? "";
+    parts[6] = mac.slice(0, -1) + (mac.endsWith("0") ? "1" : "0");
+    let derived = 0;
+    const subtle = new Proxy(globalThis.crypto.subtle, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (property === "deriveBits") derived++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const crypto = { subtle, getRandomValues: globalThis.crypto.getRandomValues.bind(globalThis.crypto) } as Crypto;
+    for (const passwords of [PW, [PW, `${PW}-other`]]) {
+      await expect(unseal(parts.join("*"), passwords, { crypto })).rejects.toMatchObject({ code: "ERR_SEAL_MAC" });
+    }
+    expect(derived).toBe(0);
   });
 });
