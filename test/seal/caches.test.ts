@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type SealCallOptions, seal, unseal } from "../../src/seal/index.ts";
+import { seal, type UnsealCallOptions, unseal } from "../../src/seal/index.ts";
 import { resolveSealOptions } from "../../src/seal/options.ts";
 import { sealWith } from "../../src/seal/seal.ts";
 import { unsealDetailed } from "../../src/seal/unseal.ts";
@@ -35,8 +35,8 @@ describe("the sealing window", () => {
   });
 
   it("is kept per setting: every option that changes the keys or salts gets its own window", async () => {
-    const base: SealCallOptions = { iterations: 1, legacyFallback: false };
-    const variants: SealCallOptions[] = [
+    const base: UnsealCallOptions = { iterations: 1, legacyFallback: false };
+    const variants: UnsealCallOptions[] = [
       base,
       { ...base, encryption: { algorithm: "aes-128-ctr" } },
       { ...base, encryption: { iterations: 2 } },
