@@ -155,7 +155,9 @@ describe("configuration errors name the option, its range and what was given", (
 describe("a seal the engine will not write", () => {
   it("an expiration past 16 digits, from options that skipped validation (the session layer's computed ttl)", async () => {
     const options = { ...resolveSealOptions(FAST), ttl: 1e16 };
-    expect(await failure(() => sealWith(createNodeBackend(nodeCrypto), { v: 1 }, PW, options))).toMatchInlineSnapshot(`"ERR_CONFIG: sealed-session: the seal's expiration is out of range: check ttl and localtimeOffsetMsec"`);
+    expect(await failure(() => sealWith(createNodeBackend(nodeCrypto), { v: 1 }, PW, options))).toMatchInlineSnapshot(
+      `"ERR_CONFIG: sealed-session: the seal's expiration is out of range: check ttl and localtimeOffsetMsec"`,
+    );
   });
 });
 
