@@ -196,6 +196,31 @@ describe("one password or a table", () => {
     }
   });
 
+  it("key bytes for integrity take no iteration count: their seals open at the defaults and are not legacy", async () => {
+    // Default options: 8192 iterations with the 1-iteration fallback on. A MAC under key bytes passes at
+    // either count, so a pass at 1 must not decide the count (it decrypted a string secret at 1 iteration).
+    const key = new Uint8Array(32).fill(7);
+    const passwords: PasswordInput[] = [key, { encryption: A, integrity: key }, { encryption: key, integrity: A }];
+    for (const password of passwords) {
+      for (const crypto of [undefined, globalThis.crypto]) {
+        const token = await seal({ v: 1 }, password, { crypto });
+        expect(await unseal(token, password, { crypto })).toEqual({ v: 1 });
+      }
+      const token = await seal({ v: 2 }, password);
+      const result = await unsealDetailed(countingBackend().backend, token, password, resolveSealOptions({}));
+      expect(result).toMatchObject({ value: { v: 2 }, legacy: false });
+    }
+    // A 1-iteration seal under a string integrity secret is still read, and flagged, through the fallback.
+    const legacy = await seal({ v: 3 }, { encryption: key, integrity: A }, { iterations: 1 });
+    const result = await unsealDetailed(
+      countingBackend().backend,
+      legacy,
+      { encryption: key, integrity: A },
+      resolveSealOptions({}),
+    );
+    expect(result).toMatchObject({ value: { v: 3 }, legacy: true });
+  });
+
   it("the same password object or string is normalized once and answers alike every time", async () => {
     const table = { k1: A, k2: B };
     const token = await seal({ v: 1 }, { id: "k2", secret: B }, FAST);
