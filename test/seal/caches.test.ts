@@ -128,23 +128,26 @@ describe("the derived-key cache", () => {
 
 describe("the verified-token cache", () => {
   it("answers only for the very token it verified: same MAC, other fields is a forgery", async () => {
+    // One options object: the cache is per password and options object.
+    const options = { iterations: 1 };
     const token = await seal({ v: 1 }, PW, { iterations: 1, ttl: 3_600_000 });
-    expect(await unseal(token, PW, { iterations: 1 })).toEqual({ v: 1 });
+    expect(await unseal(token, PW, options)).toEqual({ v: 1 });
     const parts = token.split("*");
     const longer = [...parts.slice(0, 5), String(Number(parts[5]) + 1000), ...parts.slice(6)].join("*");
-    await expect(unseal(longer, PW, { iterations: 1 })).rejects.toMatchObject({ code: "ERR_SEAL_MAC" });
+    await expect(unseal(longer, PW, options)).rejects.toMatchObject({ code: "ERR_SEAL_MAC" });
   });
 
   it("still checks expiry on every answer", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.UTC(2026, 10, 29));
+    const options = { iterations: 1 };
     const token = await seal({ v: 1 }, PW, { iterations: 1, ttl: 1000 });
-    expect(await unseal(token, PW, { iterations: 1 })).toEqual({ v: 1 });
-    // The skew is 60 s: the last good millisecond, then the first expired one.
+    expect(await unseal(token, PW, options)).toEqual({ v: 1 });
+    // The skew is 60 s: the last good millisecond, then the first expired one, both from the cache.
     vi.advanceTimersByTime(1000 + 60_000 - 1);
-    expect(await unseal(token, PW, { iterations: 1 })).toEqual({ v: 1 });
+    expect(await unseal(token, PW, options)).toEqual({ v: 1 });
     vi.advanceTimersByTime(1);
-    await expect(unseal(token, PW, { iterations: 1 })).rejects.toMatchObject({ code: "ERR_SEAL_EXPIRED" });
+    await expect(unseal(token, PW, options)).rejects.toMatchObject({ code: "ERR_SEAL_EXPIRED" });
   });
 
   it("a token verified through the 1-iteration fallback is refused from the cache to a caller without it", async () => {

@@ -322,3 +322,24 @@ describe("refused tokens say which check failed", () => {
     );
   });
 });
+
+describe("an error from below is kept as the cause", () => {
+  it("a toJSON that throws, a payload that does not decrypt, a payload that is not JSON", async () => {
+    const thrown = new Error("from toJSON");
+    const sealing = await seal(
+      {
+        toJSON() {
+          throw thrown;
+        },
+      },
+      PW,
+      FAST,
+    ).catch((error: unknown) => error);
+    expect(sealing).toMatchObject({ code: "ERR_SEAL_VALUE", cause: thrown });
+    const garbage = handMade(PW, new Uint8Array(16).fill(7), { raw: true });
+    const decrypting = await unseal(garbage, PW, FAST).catch((error: unknown) => error);
+    expect(decrypting).toMatchObject({ code: "ERR_SEAL_PAYLOAD", cause: expect.any(Error) });
+    const parsing = await unseal(handMade(PW, "not json{"), PW, FAST).catch((error: unknown) => error);
+    expect(parsing).toMatchObject({ code: "ERR_SEAL_PAYLOAD", cause: expect.any(SyntaxError) });
+  });
+});

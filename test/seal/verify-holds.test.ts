@@ -1,6 +1,6 @@
 import { createCipheriv, createHmac, pbkdf2Sync } from "node:crypto";
 import * as hapi from "@hapi/iron";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DerivationBudget } from "../../src/seal/budget.ts";
 import { resolveSealOptions } from "../../src/seal/options.ts";
 import { sealWith } from "../../src/seal/seal.ts";
@@ -109,6 +109,31 @@ describe("every way a check ends gives the budget back", () => {
     };
     expect(await code(() => unsealDetailed(failing, token, PW, options))).toBe("Error: pool failure");
     await expectBudgetOpen(options);
+  });
+});
+
+describe("what the budget learns from a check that throws", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("a derivation whose check threw opened nothing: the rate halves as for a failed MAC", async () => {
+    vi.spyOn(performance, "now").mockReturnValue(5_000_000);
+    const options = resolveSealOptions({ derivationBudget: { maxInFlight: 100, maxPerSecond: 4.000_001 } });
+    const strict = { legacyFallback: false };
+    const tokens = await Promise.all([1, 2, 3].map((n) => hapi.seal({ n }, PW, hapi8192)));
+    // Two checks that throw after taking a derivation: 4 → 2 → 1 per second, and 1 left in the bucket.
+    for (let i = 0; i < 2; i++) {
+      expect(
+        await code(() => unsealDetailed(countingBackend().backend, tokens[0] as string, "short", options, strict)),
+      ).toBe("ERR_CONFIG");
+    }
+    expect(await code(() => unsealDetailed(countingBackend().backend, tokens[1] as string, PW, options, strict))).toBe(
+      "opened",
+    );
+    expect(await code(() => unsealDetailed(countingBackend().backend, tokens[2] as string, PW, options, strict))).toBe(
+      "ERR_SEAL_BUSY",
+    );
   });
 });
 
