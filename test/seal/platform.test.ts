@@ -50,9 +50,11 @@ describe("the platform backend", () => {
     expect(querySync).toHaveBeenCalledWith({ name: "env", variable: "SEALED_SESSION_BACKEND" });
     querySync.mockReturnValue({ state: "granted" });
     expect((await loadPlatform()).platformBackend.name).toBe("webcrypto");
-    // A Deno without the permissions API: nothing to ask, so nothing is read.
-    vi.stubGlobal("Deno", {});
-    expect((await loadPlatform()).platformBackend.name).toBe("node");
+    // A Deno without the permissions API, or without querySync: nothing to ask, so nothing is read.
+    for (const deno of [{}, { permissions: {} }]) {
+      vi.stubGlobal("Deno", deno);
+      expect((await loadPlatform()).platformBackend.name).toBe("node");
+    }
   });
 
   it("a variable that throws on read is no variable", async () => {
