@@ -212,6 +212,18 @@ describe("tags across versions and backends", () => {
     }
   });
 
+  it("on WebCrypto, a list: a password whose tags fail is not derived for, beside one whose keys are cached", async () => {
+    const { crypto, derived } = countingWebCrypto();
+    const options = { crypto, saltReuseMs: 60_000 };
+    const first = await seal({ n: 1 }, PW, options);
+    const second = await seal({ n: 2 }, PW, options);
+    expect(await unseal(first, PW, options)).toEqual({ n: 1 });
+    const before = derived();
+    // The other password's tag check is pending while this password's keys are cached: the check decides.
+    expect(await unseal(second, [`${PW}-other`, PW], options)).toEqual({ n: 2 });
+    expect(derived()).toBe(before);
+  });
+
   it("on WebCrypto, a claim with a wrong tag is refused before any derivation", async () => {
     const token = await seal({ v: 1 }, PW, { saltReuseMs: 0 });
     const parts = token.split("*");
@@ -235,3 +247,20 @@ describe("tags across versions and backends", () => {
     expect(derived).toBe(0);
   });
 });
+
+/** A WebCrypto whose PBKDF2 derivations are counted. */
+function countingWebCrypto() {
+  let count = 0;
+  const subtle = new Proxy(globalThis.crypto.subtle, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (property === "deriveBits") count++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const crypto = { subtle, getRandomValues: globalThis.crypto.getRandomValues.bind(globalThis.crypto) } as Crypto;
+  return { crypto, derived: () => count };
+}
