@@ -62,6 +62,7 @@ function tagKey(backend: CryptoBackend, secret: string): MaybePromise<KeyHandle>
     const raw = andThen(backend.importKey(utf8(secret), "sha256"), (outer) => backend.hmac(outer, LABEL));
     key = andThen(raw, (text) => backend.importKey(fromBase64url(text), "sha256"));
     perSecret.set(secret, key);
+    // Stryker disable next-line ArrowFunction: the settled key replaces the promise only to save a then; the promise gives the same key.
     if (isAsync(key)) key.then((k) => perSecret.set(secret, k));
   }
   return key;
@@ -94,6 +95,7 @@ export function taggedSalts(
   const tag = tagLength(hexLength);
   if (tag === 0 || hexLength !== otherHexLength || typeof password.encryption !== "string") return undefined;
   const nonceLength = hexLength - tag;
+  // Stryker disable next-line ArithmeticOperator: more random bytes than needed, cut to the same length, make the same nonces.
   const nonce = hex(backend.randomBytes(Math.ceil(nonceLength / 2))).slice(0, nonceLength);
   const e = tagOf(backend, password, "e", nonce, tag);
   const m = tagOf(backend, password, "m", nonce, tag);

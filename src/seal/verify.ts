@@ -85,6 +85,9 @@ export function verify(
     for (let pair = from; pair < order.length * owners.length; pair++) {
       const iterations = order[Math.floor(pair / owners.length)] as number;
       const candidate = owners[pair % owners.length] as NormalizedPassword;
+      // Key bytes take no iteration count: their MAC passes at every count, so only the configured one is tried.
+      // A pass at 1 would call an ordinary seal legacy and decrypt a string encryption secret at 1 iteration.
+      if (candidate.integrity instanceof Uint8Array && iterations !== configured) continue;
       const known = hasKey(backend, candidate.integrity, macSalt, iterations, "sha256");
       // An untagged salt's key is derived outside the cache and kept only once
       // its MAC passes: random salts of forgeries must not evict real keys.

@@ -1,5 +1,5 @@
 import * as hapi from "@hapi/iron";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { getSession, type SessionConfig } from "../../src/index.ts";
 import type { DerivationBudget } from "../../src/seal/budget.ts";
 import { resolveSealOptions } from "../../src/seal/options.ts";
@@ -49,6 +49,10 @@ async function codeOf(call: () => unknown): Promise<string> {
 }
 
 describe("the derivation budget for untagged salts", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it("pauses while a tagged seal new to this process derives its keys: forgeries never take its CPU", async () => {
     const options = resolveSealOptions({ derivationBudget: budget({}) });
     const [first, second] = await untagged(2);
@@ -108,6 +112,9 @@ describe("the derivation budget for untagged salts", () => {
   });
 
   it("shrinks while derivations keep failing (a flood), down to maxPerSecond / 16; a real cookie still gets through at the floor", async () => {
+    // The limiter's clock, moved by the test: the refill below needs no real wait.
+    let now = performance.now();
+    vi.spyOn(performance, "now").mockImplementation(() => now);
     const options = resolveSealOptions({ derivationBudget: budget({ maxPerSecond: 32 + ++setting / 1e6 }) });
     const { backend } = countingBackend();
     const codes: string[] = [];
@@ -120,7 +127,7 @@ describe("the derivation budget for untagged salts", () => {
     expect(codes).toEqual([...Array(6).fill("ERR_SEAL_MAC"), ...Array(4).fill("ERR_SEAL_BUSY")]);
     // At the floor (2 per second) a real untagged cookie still gets through once the bucket refills.
     const [real] = await untagged(1);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    now += 600;
     expect((await unsealDetailed(backend, real as string, PASSWORD, options)).value).toEqual({ i: 0 });
   });
 

@@ -40,3 +40,27 @@ describe("LruCache", () => {
     );
   });
 });
+
+describe("LruCache generations", () => {
+  it("counts both generations, and a set of a key the young generation holds does not age the cache", () => {
+    const cache = new LruCache<string, number>(4);
+    cache.set("a", 1);
+    cache.set("b", 2);
+    // Young is full (2 of 2) but already holds "a": updated in place, nothing moves.
+    cache.set("a", 10);
+    expect(cache.size).toBe(2);
+    // A new key moves the young generation to the old one.
+    cache.set("c", 3);
+    expect(cache.size).toBe(3);
+    expect([cache.get("a"), cache.get("b"), cache.get("c")]).toEqual([10, 2, 3]);
+  });
+
+  it("a cache of one holds the last entry set", () => {
+    const cache = new LruCache<string, number>(1);
+    cache.set("a", 1);
+    cache.set("b", 2);
+    expect(cache.size).toBe(1);
+    expect(cache.get("a")).toBeUndefined();
+    expect(cache.get("b")).toBe(2);
+  });
+});
