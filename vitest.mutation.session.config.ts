@@ -18,5 +18,7 @@ export default defineConfig({
     ],
     exclude: ["**/node_modules/**"],
     globalSetup: [],
+    // The load tests run with fewer requests (test/helpers/mutation.ts): they run once per mutant.
+    env: { ...base.test?.env, SEALED_SESSION_MUTATION: "1" },
   },
 });

@@ -19,5 +19,7 @@ export default defineConfig({
     exclude: ["**/node_modules/**"],
     // No framework apps are built here, so the app cache of the full run is not set up.
     globalSetup: [],
+    // The load tests run with fewer requests (test/helpers/mutation.ts): they run once per mutant.
+    env: { ...base.test?.env, SEALED_SESSION_MUTATION: "1" },
   },
 });
