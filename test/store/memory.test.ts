@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { getSession, memoryStore, type SessionConfig, type StoredSession, useSession } from "../../src/index.ts";
+import {
+  getSession,
+  memoryStore,
+  type SessionConfig,
+  type SessionPatch,
+  type StoredSession,
+  updateSession,
+  useSession,
+} from "../../src/index.ts";
 import { repeat } from "../helpers/mutation.ts";
 import { testStore } from "./conformance.ts";
 
@@ -280,5 +288,62 @@ describe("memoryStore", () => {
       expect(store.size).toBe(1);
       store.close();
     });
+  });
+
+  it("treats an empty user as none, and names a bad user's type in its refusal", async () => {
+    const store = memoryStore({ sweepInterval: 0 });
+    await store.create(record("a", ""), 60, soon());
+    expect(store.users).toBe(0);
+    expect(await store.get("a")).toStrictEqual({ id: "a", createdAt: 0, data: { id: "a" } });
+    await expect(
+      store.create({ ...record("b"), user: null } as unknown as StoredSession, 60, soon()),
+    ).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[SessionError: sealed-session: a stored session's user must be a string or undefined, not null]`,
+    );
+    await expect(
+      store.update("a", { set: {}, unset: [], user: 42 as unknown as string }, 60, soon()),
+    ).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[SessionError: sealed-session: a stored session's user must be a string or undefined, not number]`,
+    );
+  });
+
+  it("refuses an id that is not a string, and a ttl that is not a number", async () => {
+    const store = memoryStore({ sweepInterval: 0 });
+    await expect(store.get(123 as unknown as string)).rejects.toThrow(expect.objectContaining({ code: "ERR_CONFIG" }));
+    for (const ttl of ["60", Number.NaN]) {
+      await expect(store.create(record("a"), ttl as number, soon())).rejects.toThrowErrorMatchingInlineSnapshot(
+        `[SessionError: sealed-session: a store ttl must be a number of seconds]`,
+      );
+    }
+    expect(store.size).toBe(0);
+  });
+
+  it("a patch that sets and unsets one key sets it", async () => {
+    const store = memoryStore({ sweepInterval: 0 });
+    await store.create(record("a"), 60, soon());
+    expect((await store.update("a", { set: { k: 1 }, unset: ["k"] }, 60, soon()))?.data).toEqual({ id: "a", k: 1 });
+  });
+
+  it("a session write sends the store only the keys that changed, and unsets the keys the app deleted", async () => {
+    const store = memoryStore({ sweepInterval: 0 });
+    const patches: SessionPatch[] = [];
+    const update = store.update.bind(store);
+    store.update = (id, patch, ttl, options) => {
+      patches.push(patch);
+      return update(id, patch, ttl, options);
+    };
+    const config: SessionConfig = { password, store };
+    const first = { req: new Request("http://localhost/"), res: { headers: new Headers() }, context: {} };
+    await updateSession(first, config, { keep: 1, change: 1, drop: 1 });
+    const cookie = first.res.headers.getSetCookie()[0]!.split(";")[0]!;
+    const next = { req: new Request("http://localhost/", { headers: { cookie } }), res: { headers: new Headers() } };
+    await updateSession(next, config, (data) => {
+      delete data.drop;
+      return { change: 2 };
+    });
+    expect(patches).toEqual([{ set: { change: 2 }, unset: ["drop"] }]);
+    expect((await getSession(next, config)).data).toEqual({ keep: 1, change: 2 });
+    const again = { req: new Request("http://localhost/", { headers: { cookie } }), res: { headers: new Headers() } };
+    expect((await getSession(again, config)).data).toEqual({ keep: 1, change: 2 });
   });
 });

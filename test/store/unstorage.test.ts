@@ -40,6 +40,22 @@ describe("unstorageStore", () => {
     await storage.setItem("sealed-session:session:s2", { id: "other", createdAt: 1, data: {} });
     expect(await store.get("s1")).toBeUndefined();
     expect(await store.get("s2")).toBeUndefined();
+    const bad = [
+      7,
+      ["s3"],
+      { id: "s3", createdAt: "1", data: {} },
+      { id: "s3", createdAt: 1, data: null },
+      { id: "s3", createdAt: 1, data: [1] },
+      { id: "s3", createdAt: 1, data: "x" },
+      { id: "s3", createdAt: 1, data: {}, user: 42 },
+    ];
+    for (const value of bad) {
+      await storage.setItem("sealed-session:session:s3", value);
+      expect(await store.get("s3")).toBeUndefined();
+    }
+    // Written by another tool without an expiry a number could state: kept, as one without a ttl.
+    await storage.setItem("sealed-session:session:s4", { id: "s4", createdAt: 1, data: {}, expiresAt: "0" });
+    expect(await store.get("s4")).toStrictEqual({ id: "s4", createdAt: 1, data: {} });
   });
 
   it("an expired record noticed on read takes its index entry with it (drivers that ignore the ttl)", async () => {
@@ -135,9 +151,15 @@ describe("unstorageStore", () => {
   it("treats an empty user as none: no index entry", async () => {
     const storage = createStorage();
     const store = unstorageStore(storage);
+    expect(store.name).toBe("unstorage");
     await store.create({ id: "s1", createdAt: 1, data: {}, user: "" }, 60, soon());
     expect(await storage.getKeys("sealed-session:user")).toEqual([]);
     expect(await store.get("s1")).toStrictEqual({ id: "s1", createdAt: 1, data: {} });
+    expect(await store.update("s1", { set: { a: 1 }, unset: [] }, 60, soon())).toStrictEqual({
+      id: "s1",
+      createdAt: 1,
+      data: { a: 1 },
+    });
   });
 
   it("a write whose deadline is now still lands; one a millisecond later is refused", async () => {
