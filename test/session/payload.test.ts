@@ -48,7 +48,8 @@ describe("a sealed value that is no session", () => {
 });
 
 describe("a schema that refuses", () => {
-  const schema = (validate: StandardSchemaV1["~standard"]["validate"]): StandardSchemaV1 => ({
+  type Schema = StandardSchemaV1<unknown, Record<string, unknown>>;
+  const schema = (validate: Schema["~standard"]["validate"]): Schema => ({
     "~standard": { version: 1, vendor: "test", validate },
   });
   const session = { id: "a", createdAt: Date.now(), data: { n: 1 } };
