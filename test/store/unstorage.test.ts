@@ -1,5 +1,5 @@
 import { createStorage } from "unstorage";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type UnstorageLike, unstorageStore } from "../../src/index.ts";
 import { testStore } from "./conformance.ts";
 
