@@ -14,4 +14,6 @@ export default {
   incrementalFile: "test-results/mutation/session-incremental.json",
   tempDirName: ".stryker-tmp-session",
   cleanTempDir: true,
+  // The other area's sandbox, when both run, is no source of this one.
+  ignorePatterns: ["/.stryker-tmp*", "/test-results"],
 };

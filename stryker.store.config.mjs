@@ -16,4 +16,6 @@ export default {
   incrementalFile: "test-results/mutation/store-incremental.json",
   tempDirName: ".stryker-tmp-store",
   cleanTempDir: true,
+  // The other area's sandbox, when both run, is no source of this one.
+  ignorePatterns: ["/.stryker-tmp*", "/test-results"],
 };
