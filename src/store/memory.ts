@@ -102,11 +102,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
   function unindex(id: string, user: string | undefined): void {
     if (user === undefined) return;
-    const ids = byUser.get(user);
-    // Stryker disable next-line OptionalChaining: every held record's user has a set, so `ids` is never undefined here
-    ids?.delete(id);
-    // Stryker disable next-line OptionalChaining: as above
-    if (ids?.size === 0) byUser.delete(user);
+    // Every held record's user has a set: index() made it, and it goes only with its last id.
+    const ids = byUser.get(user)!;
+    ids.delete(id);
+    if (ids.size === 0) byUser.delete(user);
   }
 
   function remove(id: string, entry: Entry): void {

@@ -50,7 +50,7 @@ export function wholeSeconds(ttlSeconds: number | undefined): number | undefined
  */
 export function encodeRecord(value: StoredSession, extra?: Record<string, unknown>): string {
   const record: Record<string, unknown> = { id: value.id, createdAt: value.createdAt, data: value.data };
-  if (value.user !== undefined && value.user !== "") record.user = value.user;
+  if (value.user) record.user = value.user;
   return stringifyStrict(Object.assign(record, extra));
 }
 
@@ -64,6 +64,7 @@ export function decodeRecord(
   id: string,
 ): (StoredSession & { readonly [key: string]: unknown }) | undefined {
   let value = raw;
+  // Stryker disable next-line ConditionalExpression: parseSafe refuses a value that is no string, which then goes on unparsed as here
   if (typeof value === "string") {
     try {
       value = parseSafe(value);
@@ -71,8 +72,8 @@ export function decodeRecord(
       // Not JSON: still a string, refused below as any value that is not an object.
     }
   }
-  // An array has no `id`, so the id check below refuses it too.
-  if (typeof value !== "object" || value === null) return undefined;
+  // Anything but null and undefined has properties to read; only an object of ours has the right `id`.
+  if (value == null) return undefined;
   const record = value as Record<string, unknown>;
   if (record.id !== id || typeof record.createdAt !== "number") return undefined;
   const data = record.data;

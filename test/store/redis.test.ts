@@ -147,6 +147,19 @@ describe.skipIf(!url)("on a real Redis", () => {
       await admin.del(prefix + id);
     });
 
+    it("turns a 0.1 record without a user, or with an empty one, into a hash without an owner", async () => {
+      for (const user of [undefined, ""]) {
+        const id = `legacy-anon-${Date.now()}-${user === undefined ? "none" : "empty"}`;
+        await admin.set(prefix + id, JSON.stringify({ id, createdAt: 5, data: { a: 1 }, user }), "EX", 600);
+        expect(await store.update(id, { set: { b: 2 }, unset: [] }, 600, soon())).toStrictEqual({
+          id,
+          createdAt: 5,
+          data: { a: 1, b: 2 },
+        });
+        expect(await admin.hgetall(prefix + id)).toEqual({ "@c": "5", ".a": "1", ".b": "2" });
+      }
+    });
+
     it("reads records written by 0.1 (one JSON string) and turns them into hashes on their first update", async () => {
       const id = `legacy-${Date.now()}`;
       const legacy = { id, createdAt: 1_700_000_000_000, data: { cart: [], theme: "dark" }, user: "lee" };
