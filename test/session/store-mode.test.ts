@@ -145,4 +145,70 @@ describe("the session manager", () => {
     const next = event(lines.at(-1)!.split(";")[0]);
     expect(await (await useSession(next, config)).flashes()).toEqual({ a: 1, b: 2 });
   });
+
+  it("every verb resolves to the manager itself", async () => {
+    const session = await useSession(event(), { password });
+    expect(await session.update({ a: 1 })).toBe(session);
+    expect(await session.flash("n", 1)).toBe(session);
+    expect(await session.regenerate()).toBe(session);
+    expect(await session.clear()).toBe(session);
+  });
+});
+
+describe("what a store write is given", () => {
+  const recording = () => {
+    const store = memoryStore({ sweepInterval: 0 });
+    const ttls: (number | undefined)[] = [];
+    const create = store.create.bind(store);
+    const update = store.update.bind(store);
+    store.create = (record, ttl, options) => {
+      ttls.push(ttl);
+      return create(record, ttl, options);
+    };
+    store.update = (id, patch, ttl, options) => {
+      ttls.push(ttl);
+      return update(id, patch, ttl, options);
+    };
+    return { store, ttls };
+  };
+
+  it("a ttl of the session's time left in whole seconds, or a week when it has no lifetime", async () => {
+    const forever = recording();
+    await updateSession(event(), { password, store: forever.store }, { a: 1 });
+    expect(forever.ttls).toEqual([7 * 24 * 3600]);
+    const bounded = recording();
+    await updateSession(event(), { password, store: bounded.store, maxAge: 90 }, { a: 1 });
+    expect(bounded.ttls).toEqual([90]);
+  });
+
+  it("the user userId names: a string tags, null and an empty string do not, anything else is refused", async () => {
+    const store = memoryStore({ sweepInterval: 0 });
+    for (const user of [null, ""]) {
+      await updateSession(event(), { password, store, userId: () => user as unknown as string }, { a: 1 });
+    }
+    expect(store.users).toBe(0);
+    await expect(
+      updateSession(event(), { password, store, userId: () => 42 as unknown as string }, { a: 1 }),
+    ).rejects.toThrow(
+      "sealed-session: config.userId must return a string or undefined, not number; convert ids with String()",
+    );
+  });
+
+  it("a write to a session revoked meanwhile deletes the cookie, tells onError and drops later writes", async () => {
+    const store = memoryStore({ sweepInterval: 0 });
+    const onError = vi.fn();
+    const config: SessionConfig = { password, store, onError, idleTimeout: 600 };
+    const first = event();
+    const session = await updateSession(first, config, { a: 1 });
+    const next = event(cookieOf(first));
+    await getSession(next, config);
+    await store.delete(session.id!, { deadline: Date.now() + 1000 });
+    await updateSession(next, config, { b: 2 });
+    expect(next.res.headers.getSetCookie()).toEqual([expect.stringMatching(/^h3=;.*Max-Age=0/)]);
+    expect(onError.mock.calls.map(([code, , error]) => `${code}: ${(error as Error).message}`)).toEqual([
+      "ERR_STORE_MISSING: the session was revoked while this request was running",
+    ]);
+    await updateSession(next, config, { c: 3 });
+    expect(store.size).toBe(0);
+  });
 });
