@@ -71,6 +71,24 @@ describe("the session cookie", () => {
     );
   });
 
+  it("a token exactly as long as maxTotalLength or chunkMaxLength fits; a chunked session gets no near-limit warning", async () => {
+    const event = () => ({ req: new Request("https://example.com/"), res: { headers: new Headers() }, context: {} });
+    const data = { blob: "x".repeat(500) };
+    const probe = event();
+    await updateSession(probe, { password, generateId: () => "fixed" }, data);
+    const length = probe.res.headers.getSetCookie()[0]!.split(";")[0]!.length - "h3=".length;
+    for (const cookie of [{ maxTotalLength: length }, { chunkMaxLength: length }]) {
+      const exact = event();
+      await updateSession(exact, { password, generateId: () => "fixed", cookie }, data);
+      expect(exact.res.headers.getSetCookie().map((line) => line.split("=")[0])).toEqual(["h3"]);
+    }
+    const onWarning = vi.fn();
+    const chunked = event();
+    await updateSession(chunked, { password, onWarning }, { blob: "x".repeat(6000) });
+    expect(chunked.res.headers.getSetCookie().length).toBeGreaterThan(2);
+    expect(onWarning).not.toHaveBeenCalled();
+  });
+
   it("warns once when a single cookie comes near 4096 bytes, with its size", async () => {
     const onWarning = vi.fn();
     const event = { req: new Request("https://example.com/"), res: { headers: new Headers() }, context: {} };

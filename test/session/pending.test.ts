@@ -15,6 +15,7 @@ const event = () => ({ req: new Request("http://localhost/"), res: { headers: ne
 describe("openSession and the pending writes", () => {
   it("writes nothing for a session that is only read", async () => {
     const e = event();
+    expect(hasPending(eventIO(e))).toBe(false);
     const session = await openSession(e, { password });
     expect(session.data).toEqual({});
     expect(typeof session.id).toBe("string");

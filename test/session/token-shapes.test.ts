@@ -79,13 +79,23 @@ describe("the cookie a read looks at", () => {
 
   it("a write replaces only the session's own cookie and numbered chunks among the response's cookies", async () => {
     const e = event();
-    for (const line of ["h3.1=stale", "h3x=1", "h3.tmp=1", "h3.2a=1", "other=1", "x.h3.=1"]) {
+    for (const line of [
+      "h3.1=stale",
+      "h3.10=stale",
+      "h3x=1",
+      "h3.tmp=1",
+      "h3.2a=1",
+      "h3.a2=1",
+      "xy.5=1",
+      "other=1",
+      "x.h3.=1",
+    ]) {
       e.res.headers.append("set-cookie", line);
     }
     await updateSession(e, { password }, { a: 1 });
     await updateSession(e, { password }, { b: 2 });
     const names = e.res.headers.getSetCookie().map((line) => line.slice(0, line.indexOf("=")));
-    expect(names).toEqual(["h3x", "h3.tmp", "h3.2a", "other", "x.h3.", "h3"]);
+    expect(names).toEqual(["h3x", "h3.tmp", "h3.2a", "h3.a2", "xy.5", "other", "x.h3.", "h3"]);
   });
 });
 
