@@ -43,5 +43,5 @@ export async function callStore<T>(
 
 /** The error a store throws for a write that reached it after its deadline. */
 export function lateWrite(what: string): SessionError {
-  return new SessionError("ERR_STORE_UNAVAILABLE", `session store refused a ${what} that arrived after its deadline`);
+  return new SessionError("ERR_STORE_UNAVAILABLE", `session store refused the ${what} that arrived after its deadline`);
 }

@@ -10,8 +10,8 @@ export interface Row {
   created: number;
 }
 
-/** Values jsonb cannot hold: the escape of U+0000 (not preceded by another backslash). */
-const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+/** Values jsonb cannot hold: the escape of U+0000 (not preceded by another backslash; never first in `{…}`). */
+const NUL_ESCAPE = /[^\\](?:\\\\)*\\u0000/;
 
 /** The JSON text of an object from data fields, each value already JSON. */
 export function jsonObject(fields: DataFields): string {

@@ -44,19 +44,14 @@ export function wholeSeconds(ttlSeconds: number | undefined): number | undefined
 /**
  * JSON text of a record. Values that do not survive JSON are refused
  * (`ERR_SEAL_VALUE`), exactly as in cookie mode, so a store never silently
- * drops part of a session. A `user` that is not a string is refused
- * (`ERR_CONFIG`): {@link decodeRecord} would reject the record, so writing it
- * would lose the session and hide it from its user's listing.
+ * drops part of a session. The caller has checked the user with
+ * {@link assertStoreUser} (a record whose user is not a string would be
+ * rejected by {@link decodeRecord}); `""` is written as no user.
  */
 export function encodeRecord(value: StoredSession, extra?: Record<string, unknown>): string {
-  const user: unknown = value.user;
-  if (user !== undefined && typeof user !== "string") {
-    configError(`a stored session's user must be a string or undefined, not ${user === null ? "null" : typeof user}`);
-  }
   const record: Record<string, unknown> = { id: value.id, createdAt: value.createdAt, data: value.data };
-  if (value.user !== undefined && value.user !== "") record.user = value.user;
-  if (extra) Object.assign(record, extra);
-  return stringifyStrict(record);
+  if (value.user) record.user = value.user;
+  return stringifyStrict(Object.assign(record, extra));
 }
 
 /**
@@ -69,14 +64,16 @@ export function decodeRecord(
   id: string,
 ): (StoredSession & { readonly [key: string]: unknown }) | undefined {
   let value = raw;
+  // Stryker disable next-line ConditionalExpression: parseSafe refuses a value that is no string, which then goes on unparsed as here
   if (typeof value === "string") {
     try {
       value = parseSafe(value);
     } catch {
-      return undefined;
+      // Not JSON: still a string, refused below as any value that is not an object.
     }
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  // Anything but null and undefined has properties to read; only an object of ours has the right `id`.
+  if (value == null) return undefined;
   const record = value as Record<string, unknown>;
   if (record.id !== id || typeof record.createdAt !== "number") return undefined;
   const data = record.data;

@@ -15,15 +15,16 @@ export function hashFields(fields: DataFields): string[] {
 
 export function toHash(record: StoredSession): string[] {
   const flat = ["@c", String(record.createdAt), ...hashFields(toFields(record.data))];
-  if (record.user !== undefined && record.user !== "") flat.push("@u", record.user);
+  if (record.user) flat.push("@u", record.user);
   return flat;
 }
 
 /** A record from HGETALL's flat list; undefined when it is not one of ours. */
 export function fromHash(id: string, flat: readonly string[]): StoredSession | undefined {
   const fields: [string, string][] = [];
-  let createdAt: number | undefined;
+  let createdAt = Number.NaN;
   let user: string | undefined;
+  // Stryker disable next-line EqualityOperator: HGETALL answers name-value pairs, never an odd count
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const name = flat[i] as string;
     const value = flat[i + 1] as string;
@@ -31,7 +32,7 @@ export function fromHash(id: string, flat: readonly string[]): StoredSession | u
     else if (name === "@c") createdAt = Number(value);
     else if (name === "@u") user = value;
   }
-  if (createdAt === undefined || !Number.isFinite(createdAt)) return undefined;
+  if (!Number.isFinite(createdAt)) return undefined;
   let data: Record<string, unknown>;
   try {
     data = fromFields(fields);

@@ -34,7 +34,10 @@ export interface UnstorageLike {
  * const store = unstorageStore(storage, { prefix: "myapp" } satisfies UnstorageStoreOptions);
  */
 export interface UnstorageStoreOptions {
-  /** Key namespace: sessions at `<prefix>:session:<id>`, user index at `<prefix>:user:<user>:<id>`. Default `"sealed-session"`. */
+  /**
+   * Key namespace: sessions at `<prefix>:session:<id>`, user index at `<prefix>:user:<user>:<id>`.
+   * Spelled as unstorage spells keys (`"app/sess/"` is `"app:sess"`); `"?"` is refused. Default `"sealed-session"`.
+   */
   prefix?: string;
   /** The clock, in ms since the epoch (for tests). Default `Date.now`. */
   now?: () => number;
@@ -92,8 +95,7 @@ export function unstorageStore(storage: UnstorageLike, options: UnstorageStoreOp
   if (typeof storage?.getItem !== "function" || typeof storage.setItem !== "function") {
     configError("unstorageStore expects an unstorage Storage (createStorage())");
   }
-  const prefix = (options.prefix ?? DEFAULT_UNSTORAGE_PREFIX).replace(/:+$/, "");
-  if (prefix === "") configError("unstorageStore prefix must not be empty");
+  const prefix = storagePrefix(options.prefix ?? DEFAULT_UNSTORAGE_PREFIX);
   const now = options.now ?? Date.now;
   // unstorage treats ":", "/" and "?" as structure, so every segment from outside is escaped.
   const sessionKey = (id: string) => `${prefix}:session:${encodeURIComponent(id)}`;
@@ -107,6 +109,7 @@ export function unstorageStore(storage: UnstorageLike, options: UnstorageStoreOp
     const expiresAt = typeof record.expiresAt === "number" ? record.expiresAt : null;
     if (expiresAt !== null && expiresAt <= now()) {
       await storage.removeItem(sessionKey(id));
+      // Stryker disable next-line ConditionalExpression: without a user no entry exists; removing "user:undefined:<id>" finds nothing
       if (record.user !== undefined) await storage.removeItem(indexKey(record.user, id));
       return undefined;
     }
@@ -159,6 +162,7 @@ export function unstorageStore(storage: UnstorageLike, options: UnstorageStoreOp
       };
       checkDeadline("update", options);
       await write(record, ttlSeconds);
+      // Stryker disable next-line ConditionalExpression: with no user before there is no entry to remove ("user:undefined:<id>" finds nothing)
       if (before !== undefined && before !== after) await storage.removeItem(indexKey(before, id));
       return record;
     },
@@ -167,6 +171,7 @@ export function unstorageStore(storage: UnstorageLike, options: UnstorageStoreOp
       checkDeadline("delete", options);
       await storage.removeItem(sessionKey(id));
       const user = existing?.record.user;
+      // Stryker disable next-line ConditionalExpression: as in read(), a record without a user has no entry to remove
       if (user !== undefined) await storage.removeItem(indexKey(user, id));
       return existing !== undefined;
     },
@@ -175,12 +180,29 @@ export function unstorageStore(storage: UnstorageLike, options: UnstorageStoreOp
       const keys = await storage.getKeys(base);
       const live: string[] = [];
       for (const key of keys) {
-        const id = decodeURIComponent(key.slice(key.lastIndexOf(":") + 1));
-        const entry = key.startsWith(`${base}:`) && isStoreId(id) ? await read(id) : undefined;
+        // A storage whose getKeys matches by text lists user "ab"'s entries for "a": not ours to prune.
+        if (!key.startsWith(`${base}:`)) continue;
+        const id = decodeURIComponent(key.slice(base.length + 1));
+        const entry = isStoreId(id) ? await read(id) : undefined;
         if (entry?.record.user === user) live.push(id);
         else await storage.removeItem(key);
       }
       return live;
     },
   };
+}
+
+/**
+ * The prefix as unstorage spells keys: it reads "/" and "\\" as ":", drops
+ * empty segments and cuts a key at "?". Written keys and listed keys then
+ * match, so a prefix like `"app/sessions"` lists users' sessions instead of
+ * pruning their index, and no "?" folds every session onto one key.
+ */
+function storagePrefix(prefix: string): string {
+  if (typeof prefix !== "string" || prefix.includes("?")) {
+    configError('unstorageStore prefix must be a string without "?" (unstorage cuts keys there)');
+  }
+  const normalized = prefix.replace(/[/\\]/g, ":").replace(/:+/g, ":").replace(/^:|:$/g, "");
+  if (normalized === "") configError("unstorageStore prefix must not be empty");
+  return normalized;
 }

@@ -141,3 +141,47 @@ describe("maxAge (absolute)", () => {
     expect(onError).toHaveBeenCalledWith("ERR_SESSION_EXPIRED", expect.anything(), expect.anything());
   });
 });
+
+describe("lifetime boundaries", () => {
+  it("a session idle exactly idleTimeout is alive; a millisecond more and it is gone, saying why", async () => {
+    const onError = vi.fn();
+    const c = client({ password, idleTimeout: 60, onError });
+    const first = await c.visit();
+    at(60);
+    expect((await c.visit()).id).toBe(first.id);
+    at(60 + 60.001);
+    expect((await c.visit()).id).not.toBe(first.id);
+    expect(onError.mock.calls.map(([code, , error]) => `${code}: ${error.message}`)).toEqual([
+      "ERR_SESSION_EXPIRED: the session was idle longer than idleTimeout",
+    ]);
+  });
+
+  it("a session exactly maxAge old is alive; a millisecond more and it is gone, saying why", async () => {
+    const onError = vi.fn();
+    const c = client({ password, maxAge: 10, onError });
+    const first = await c.visit();
+    at(10);
+    expect((await c.visit()).id).toBe(first.id);
+    at(10.001);
+    expect((await c.visit()).id).not.toBe(first.id);
+    expect(onError.mock.calls.map(([code, , error]) => `${code}: ${error.message}`)).toEqual([
+      "ERR_SESSION_EXPIRED: the session is older than maxAge",
+    ]);
+  });
+
+  it("a read reseals only past half the idle window, not at it", async () => {
+    const c = client({ password, idleTimeout: 60 });
+    await c.visit();
+    at(30);
+    expect((await c.visit()).setCookies).toEqual([]);
+    at(30.001);
+    expect((await c.visit()).setCookies).toHaveLength(1);
+  });
+
+  it("the cookie expires with the idle window when it ends before maxAge", async () => {
+    const c = client({ password, idleTimeout: 100, maxAge: 600 });
+    const { setCookies } = await c.visit();
+    expect(setCookies[0]).toContain(`Expires=${new Date(T0 + 100_000).toUTCString()}`);
+    expect(setCookies[0]).toContain("Max-Age=100");
+  });
+});

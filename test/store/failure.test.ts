@@ -86,3 +86,47 @@ describe("a failing store fails the request closed, fast", () => {
     },
   );
 });
+
+describe("store calls", () => {
+  const event = () => ({ req: new Request("http://localhost/"), res: { headers: new Headers() }, context: {} });
+  const password = "Vq8-zK2r!mW4xT9bLp0sY7nE3dH6jC1u";
+
+  it("a store that does not answer in time fails with a message naming the call and the limit", async () => {
+    const never = () => new Promise<never>(() => {});
+    const hanging: SessionStore = { name: "hanging", get: never, create: never, update: never, delete: never };
+    await expect(updateSession(event(), { password, store: hanging, storeTimeout: 20 }, { a: 1 })).rejects.toThrow(
+      expect.objectContaining({
+        code: "ERR_STORE_UNAVAILABLE",
+        message: "session store did not answer create within 20 ms",
+      }),
+    );
+  });
+
+  it("a store that throws fails as unavailable, keeping what it threw as the cause", async () => {
+    const cause = new Error("ECONNRESET");
+    const broken: SessionStore = { ...memoryStore(), name: "broken", create: () => Promise.reject(cause) };
+    const error = await updateSession(event(), { password, store: broken }, { a: 1 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "ERR_STORE_UNAVAILABLE", message: "session store failed on create", cause });
+  });
+
+  it("a SessionError a store throws keeps its code: a bad generated id is a configuration mistake", async () => {
+    const config = { password, store: memoryStore(), generateId: () => "not an id" };
+    await expect(updateSession(event(), config, { a: 1 })).rejects.toThrow(
+      expect.objectContaining({
+        code: "ERR_CONFIG",
+        message: "sealed-session: session ids must be 1–256 characters of A–Z a–z 0–9 _ - . ~ + / = (check generateId)",
+      }),
+    );
+  });
+
+  it("a call that settles leaves no timer behind", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const store = memoryStore({ sweepInterval: 0 });
+      await updateSession(event(), { password, store }, { a: 1 });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -125,6 +125,31 @@ describe.skipIf(!url)("on a real PostgreSQL", () => {
       expect((await store.get("nul"))?.data).toEqual({ s: "\\u0000" });
     });
 
+    it("a row written by another hand: non-object data reads as missing, prototype keys are dropped", async () => {
+      const odd = await migrated("odd", { sweepInterval: 0 });
+      const insert = (id: string, data: string) =>
+        admin.query(
+          `INSERT INTO ${odd.table} (id, data, created, expires) VALUES ($1, $2::jsonb, now(), now() + interval '1 minute')`,
+          [id, data],
+        );
+      for (const [id, data] of [
+        ["array", "[1]"],
+        ["text", '"x"'],
+        ["null", "null"],
+      ]) {
+        await insert(id!, data!);
+        expect(await odd.get(id!)).toBeUndefined();
+      }
+      await insert("proto", '{"__proto__": {"polluted": true}, "a": 1}');
+      const read = await odd.get("proto");
+      expect(read?.data).toStrictEqual({ a: 1 });
+      expect(Object.getPrototypeOf(read!.data)).toBe(Object.prototype);
+      await expect(odd.create(record("nul", { s: "\u0000" }), 60, soon())).rejects.toThrow(
+        "postgresStore cannot store the character U+0000 (jsonb refuses it)",
+      );
+      await odd.close();
+    });
+
     it("sweeps expired rows in batches; live rows stay", async () => {
       const swept = await migrated("sweep", { sweepInterval: 0 });
       const values = Array.from({ length: 1200 }, (_, i) => `('old-${i}', '{}', now(), now() - interval '1 second')`);

@@ -128,6 +128,38 @@ describe.skipIf(!url)("on a real Redis", () => {
       expect(await admin.ttl(`${prefix}user:ada`)).toBeGreaterThanOrEqual(await admin.ttl(prefix + id));
     });
 
+    it("reads a hash field by field: prototype keys are dropped; a corrupt field or a bad createdAt drops the record", async () => {
+      const id = `odd-${Date.now()}`;
+      await admin.hset(prefix + id, "@c", "5", ".a", "1", ".__proto__", '{"polluted":true}', "@x", "ignored");
+      const read = await store.get(id);
+      expect(read).toStrictEqual({ id, createdAt: 5, data: { a: 1 } });
+      expect(Object.getPrototypeOf(read!.data)).toBe(Object.prototype);
+      await admin.hset(prefix + id, ".b", "{not json");
+      expect(await store.get(id)).toBeUndefined();
+      for (const fields of [
+        ["@c", "soon", ".a", "1"],
+        [".a", "1"],
+      ]) {
+        await admin.del(prefix + id);
+        await admin.hset(prefix + id, ...fields);
+        expect(await store.get(id)).toBeUndefined();
+      }
+      await admin.del(prefix + id);
+    });
+
+    it("turns a 0.1 record without a user, or with an empty one, into a hash without an owner", async () => {
+      for (const user of [undefined, ""]) {
+        const id = `legacy-anon-${Date.now()}-${user === undefined ? "none" : "empty"}`;
+        await admin.set(prefix + id, JSON.stringify({ id, createdAt: 5, data: { a: 1 }, user }), "EX", 600);
+        expect(await store.update(id, { set: { b: 2 }, unset: [] }, 600, soon())).toStrictEqual({
+          id,
+          createdAt: 5,
+          data: { a: 1, b: 2 },
+        });
+        expect(await admin.hgetall(prefix + id)).toEqual({ "@c": "5", ".a": "1", ".b": "2" });
+      }
+    });
+
     it("reads records written by 0.1 (one JSON string) and turns them into hashes on their first update", async () => {
       const id = `legacy-${Date.now()}`;
       const legacy = { id, createdAt: 1_700_000_000_000, data: { cart: [], theme: "dark" }, user: "lee" };
