@@ -125,6 +125,14 @@ const limiters = new Map<string, Limiter>();
 
 /** The shared limiter of a budget setting: for full derivations, or (`cheap`) for 1-iteration keys. */
 export function limiterFor(budget: DerivationBudget, cheap = false): Limiter {
+  // Per budget object first: a flood asks for every forgery, and a key string per ask is wasted work.
+  const pair = getOrAdd(byBudget, budget, () => [sharedLimiter(budget, false), sharedLimiter(budget, true)] as const);
+  return pair[cheap ? 1 : 0];
+}
+
+const byBudget = new WeakMap<DerivationBudget, readonly [Limiter, Limiter]>();
+
+function sharedLimiter(budget: DerivationBudget, cheap: boolean): Limiter {
   const factor = cheap ? CHEAP_KEY_FACTOR : 1;
   return getOrAdd(limiters, `${budget.maxInFlight}:${budget.maxPerSecond}:${factor}`, () =>
     cheap

@@ -52,15 +52,8 @@ export async function unseal(token: string, password: PasswordInput, options?: U
   return result.value;
 }
 
-interface Verified {
-  /** The parsed payload, never handed out: each hit gets its own copy. */
-  readonly value: unknown;
-  readonly passwordId: string;
-  readonly expiration: number | undefined;
-  readonly legacy: boolean;
-  readonly rotated: boolean;
-  readonly untagged: boolean;
-}
+/** What the cache keeps of a verified token: its check's result, the value never handed out (each hit gets its own copy). */
+type Verified = UnsealResult;
 
 /** A cache entry, keyed by the token's MAC (hashing 43 characters, not the whole token); the token must match. */
 interface Entry {

@@ -14,7 +14,8 @@ import type { SessionConfig, SessionData, SessionManager } from "./types.ts";
  * the id and no record is created until data is written), unless the
  * request's cookie was refused only because the derivation budget was spent
  * (`ERR_SEAL_BUSY`, under a flood): that cookie is left to open on a later
- * request instead of being replaced. `id` and `data` are live: they always show the request's current session, also after `clear()`.
+ * request instead of being replaced. `id` and `data` are live: they always
+ * show the request's current session, also after `clear()`.
  *
  * @example
  * const session = await useSession<{ user: string; role: string }>(event, {
