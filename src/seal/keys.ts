@@ -113,10 +113,44 @@ export function sealingKeys(
   const current = perOptions.get(id);
   if (current && current.until > now) return current.keys;
   const keys = freshKeys(backend, password, options);
-  const entry = { keys, until: now + options.saltReuseMs };
+  const until = now + options.saltReuseMs;
+  const entry = { keys, until };
   perOptions.set(id, entry);
-  if (keys instanceof Promise) keys.catch(() => perOptions.get(id) === entry && perOptions.delete(id));
+  if (keys instanceof Promise) {
+    // Settled keys replace the promise: later seals in the window then run without an await.
+    keys.then(
+      (settled) => perOptions.get(id) === entry && perOptions.set(id, { keys: settled, until }),
+      () => perOptions.get(id) === entry && perOptions.delete(id),
+    );
+  }
   return keys;
+}
+
+/**
+ * Puts the current sealing window's keys back into the key cache when a token
+ * carries its salts. A burst of other salts (seals with `saltReuseMs: 0`, many
+ * instances' windows) may have evicted them, and a seal this process made a
+ * moment ago must open without a derivation.
+ */
+export function restoreWindowKeys(
+  backend: CryptoBackend,
+  password: NormalizedPassword,
+  options: ResolvedSealOptions,
+  encryptionSalt: string,
+  integritySalt: string,
+): void {
+  const keys = windows.get(backend)?.get(password)?.get(optionsId(options))?.keys;
+  if (!keys || isAsync(keys) || keys.encryptionSalt !== encryptionSalt || keys.integritySalt !== integritySalt) return;
+  const { encryption, integrity } = options;
+  rememberKey(
+    backend,
+    password.encryption,
+    encryptionSalt,
+    encryption.iterations,
+    encryption.algorithm,
+    keys.encryptionKey,
+  );
+  rememberKey(backend, password.integrity, integritySalt, integrity.iterations, "sha256", keys.integrityKey);
 }
 
 function freshKeys(
@@ -170,8 +204,13 @@ function randomSalt(backend: CryptoBackend, bits: number): string {
   return hex(backend.randomBytes(Math.ceil(bits / 8)));
 }
 
+const optionsIds = new WeakMap<ResolvedSealOptions, string>();
+
+/** What makes two option objects seal alike; made once per object (a string built per seal costs a fresh hash). */
 function optionsId(o: ResolvedSealOptions): string {
-  const e = o.encryption;
-  const i = o.integrity;
-  return `${e.algorithm}:${e.iterations}:${e.saltBits}:${i.iterations}:${i.saltBits}`;
+  return getOrAdd(optionsIds, o, () => {
+    const e = o.encryption;
+    const i = o.integrity;
+    return `${e.algorithm}:${e.iterations}:${e.saltBits}:${i.iterations}:${i.saltBits}`;
+  });
 }

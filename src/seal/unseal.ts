@@ -1,7 +1,7 @@
 import { SessionError } from "../errors.ts";
 import { getOrAdd } from "../memo.ts";
 import type { CryptoBackend, MaybePromise } from "./backend.ts";
-import { cloneJson } from "./json.ts";
+import { cloneJson, parseSafe } from "./json.ts";
 import { LruCache } from "./lru.ts";
 import { andThen, isAsync } from "./maybe-promise.ts";
 import { type ResolvedSealOptions, resolveSealOptions } from "./options.ts";
@@ -52,13 +52,22 @@ export async function unseal(token: string, password: PasswordInput, options?: U
   return result.value;
 }
 
-/** What the cache keeps of a verified token: its check's result, the value never handed out (each hit gets its own copy). */
-type Verified = UnsealResult;
-
-/** A cache entry, keyed by the token's MAC (hashing 43 characters, not the whole token); the token must match. */
+/**
+ * A verified token in the cache, keyed by its MAC (hashing 43 characters, not
+ * the whole token); the token must match. It keeps the plaintext, not the value
+ * handed to the first caller (who may change it), and parses its own copy on
+ * the first hit: a token seen once costs no copy at all.
+ */
 interface Entry {
   readonly token: string;
-  readonly verified: Verified;
+  readonly text: string;
+  readonly passwordId: string;
+  readonly expiration: number | undefined;
+  readonly legacy: boolean;
+  readonly rotated: boolean;
+  readonly untagged: boolean;
+  /** The cache's own parse of `text`; each hit gets a copy. */
+  parsed?: unknown;
 }
 
 const verified = new WeakMap<PasswordSet, WeakMap<ResolvedSealOptions, LruCache<string, Entry>>>();
@@ -117,19 +126,22 @@ export function openToken(
   const hit = cache.get(key);
   if (hit?.token === token) {
     // Verified once through the 1-iteration fallback: not acceptable to a caller that turned it off.
-    if (hit.verified.legacy && !fallback) return macError();
-    const expired = expirationError(hit.verified.expiration, now, options);
+    if (hit.legacy && !fallback) return macError();
+    const expired = expirationError(hit.expiration, now, options);
     if (expired) return expired;
-    const { passwordId, expiration, legacy, rotated, untagged } = hit.verified;
-    // Copying parsed JSON is several times cheaper than parsing it again.
-    return { value: cloneJson(hit.verified.value), passwordId, expiration, legacy, rotated, untagged };
+    // JSON text never parses to undefined. Copying parsed JSON is several times cheaper than parsing it again.
+    const parsed = hit.parsed === undefined ? (hit.parsed = parseSafe(hit.text)) : hit.parsed;
+    const { passwordId, expiration, legacy, rotated, untagged } = hit;
+    return { value: cloneJson(parsed), passwordId, expiration, legacy, rotated, untagged };
   }
   return andThen(verify(backend, token, set, options, fallback, now), (result) => {
-    // The cache keeps its own copy: the caller may change `value`.
-    if (!(result instanceof SessionError) && token.length <= VERIFIED_MAX_TOKEN) {
-      cache.set(key, { token, verified: { ...result, value: cloneJson(result.value) } });
+    if (result instanceof SessionError) return result;
+    const { value, text, passwordId, expiration, legacy, rotated, untagged } = result;
+    if (token.length <= VERIFIED_MAX_TOKEN) {
+      cache.set(key, { token, text, passwordId, expiration, legacy, rotated, untagged });
     }
-    return result;
+    // The plaintext stays inside: callers get the same fields from a hit and a miss.
+    return { value, passwordId, expiration, legacy, rotated, untagged };
   });
 }
 

@@ -2,7 +2,7 @@ import { SessionError } from "../errors.ts";
 import type { CryptoBackend, KeyHandle, MaybePromise } from "./backend.ts";
 import { holdBudget, limiterFor, type Release } from "./budget.ts";
 import { constantTimeEqual } from "./encoding.ts";
-import { hasKey, keyFor, rememberKey } from "./keys.ts";
+import { hasKey, keyFor, rememberKey, restoreWindowKeys } from "./keys.ts";
 import { andThen, isAsync } from "./maybe-promise.ts";
 import { decrypt, parseOrThrow } from "./open-payload.ts";
 import type { ResolvedSealOptions } from "./options.ts";
@@ -34,6 +34,11 @@ export interface UnsealResult {
   readonly untagged: boolean;
 }
 
+/** What {@link verify} gives: the result and the plaintext it was parsed from (for the verified-token cache). */
+export interface VerifiedToken extends UnsealResult {
+  readonly text: string;
+}
+
 /**
  * The full check of a token this process has not verified yet (the caller
  * caches what passes). Synchronous as long as no key has to be awaited (every key cached,
@@ -50,7 +55,7 @@ export function verify(
   options: ResolvedSealOptions,
   fallback: boolean,
   now: number,
-): MaybePromise<UnsealResult | SessionError> {
+): MaybePromise<VerifiedToken | SessionError> {
   const parts = token.split("*");
   if (parts.length !== 8) return formatError("a seal has 8 fields");
   const [prefix, id, encSalt, ivText, cipherText, expText, macSalt, mac] = parts as [
@@ -77,11 +82,14 @@ export function verify(
   const base = token.slice(0, token.length - macSalt.length - mac.length - 2);
   const configured = options.integrity.iterations;
   const tagged = claimsTag(encSalt, macSalt);
+  if (tagged && !hasKey(backend, set.primary.integrity, macSalt, configured, "sha256")) {
+    restoreWindowKeys(backend, set.primary, options, encSalt, macSalt);
+  }
   // Not ours (h3, vinxi, iron-session, an older version, or forged): the cheap 1-iteration keys first.
   const order = !fallback ? [configured] : tagged ? [configured, 1] : [1, configured];
 
   /** Tries the (iteration count, password) pairs from `from` on, synchronously until a key must be awaited. */
-  const attempt = (owners: readonly NormalizedPassword[], from: number): MaybePromise<UnsealResult | SessionError> => {
+  const attempt = (owners: readonly NormalizedPassword[], from: number): MaybePromise<VerifiedToken | SessionError> => {
     for (let pair = from; pair < order.length * owners.length; pair++) {
       const iterations = order[Math.floor(pair / owners.length)] as number;
       const candidate = owners[pair % owners.length] as NormalizedPassword;
@@ -118,7 +126,7 @@ export function verify(
         return error;
       };
       /** After this pair's MAC: undefined to try the next pair, else decrypt and finish. */
-      const afterMac = (opened: Opened | undefined): MaybePromise<UnsealResult> | undefined => {
+      const afterMac = (opened: Opened | undefined): MaybePromise<VerifiedToken> | undefined => {
         const matched = opened !== undefined && constantTimeEqual(opened.digest, mac);
         // The budget learns whether derivations pay off: forgeries shrink it, migrating users grow it.
         release?.(matched);
@@ -128,8 +136,9 @@ export function verify(
         }
         if (!cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
         const legacy = iterations !== configured;
-        const finish = (text: string): UnsealResult => ({
+        const finish = (text: string): VerifiedToken => ({
           value: parseOrThrow(text),
+          text,
           passwordId: candidate.id,
           expiration,
           legacy,
@@ -208,6 +217,10 @@ function withValidTags(
   macSalt: string,
   iterations: number,
 ): MaybePromise<readonly NormalizedPassword[]> {
+  // The usual case, one password whose key for this salt is cached: no arrays, no closures.
+  if (candidates.length === 1 && hasKey(backend, candidates[0]!.integrity, macSalt, iterations, "sha256")) {
+    return candidates;
+  }
   const checks = candidates.map((candidate) =>
     hasKey(backend, candidate.integrity, macSalt, iterations, "sha256")
       ? true

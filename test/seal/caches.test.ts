@@ -56,6 +56,23 @@ describe("the sealing window", () => {
     }
   });
 
+  it("a seal made in the current window opens without a derivation after a burst of other salts", async () => {
+    const { backend, calls } = countingBackend();
+    const options = resolveSealOptions({});
+    const fresh = resolveSealOptions({ iterations: 1, saltReuseMs: 0 });
+    await sealWith(backend, { warm: true }, PW, options);
+    // The window's keys were pending at its first seal; settled, they must serve later seals and reads alike.
+    await Promise.resolve();
+    const token = await sealWith(backend, { n: 1 }, PW, options);
+    // Fresh salts under the same password fill the key cache (1,024 salts) many times over.
+    for (let i = 0; i < 1500; i++) await sealWith(backend, { i }, PW, fresh);
+    const before = derivations(calls);
+    const opened = unsealDetailed(backend, token, PW, options);
+    expect(opened).not.toBeInstanceOf(Promise);
+    expect((opened as { value: unknown }).value).toEqual({ n: 1 });
+    expect(derivations(calls)).toBe(before);
+  });
+
   it("a failed key derivation closes the window: the next seal derives again", async () => {
     const flaky = flakyCrypto(1);
     await expect(seal({ v: 1 }, PW, { crypto: flaky.crypto })).rejects.toThrow("deriveBits failed");
