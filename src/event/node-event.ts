@@ -60,8 +60,15 @@ export class NodeEvent implements HTTPEvent {
 function requestURL(req: IncomingMessage): URL {
   const scheme = nodeIsSecure(req) ? "https" : "http";
   const host = firstHeader(req.headers, "host");
-  const origin = `${scheme}://${host && PLAIN_HOST.test(host) && URL.canParse(`${scheme}://${host}`) ? host : "localhost"}`;
   const target = req.url ?? "/";
+  // Nearly every request: a plain host and an origin-form target, in one parse.
+  // Where it fails, the checks below tell the host's fault from the target's.
+  if (host && target.startsWith("/") && PLAIN_HOST.test(host)) {
+    try {
+      return new URL(`${scheme}://${host}${target}`);
+    } catch {}
+  }
+  const origin = `${scheme}://${host && PLAIN_HOST.test(host) && URL.canParse(`${scheme}://${host}`) ? host : "localhost"}`;
   try {
     // Other targets are absolute-form (from proxies) or `*`, which resolving handles.
     return target.startsWith("/") ? new URL(origin + target) : new URL(target, origin);

@@ -101,6 +101,9 @@ it("event.url reads a request target that starts with // as a path, not as a hos
     expect(JSON.parse(root.body)).toEqual({ host: "app.example", path: "//" });
     const badHost = await rawGet(port, "/a", "app.example/admin?");
     expect(JSON.parse(badHost.body)).toEqual({ host: "localhost", path: "/a" });
+    // Shaped like a host, refused by URL parsing (a port past 65535): the path survives.
+    const badPort = await rawGet(port, "/b?x=1", "app.example:99999");
+    expect(JSON.parse(badPort.body)).toEqual({ host: "localhost", path: "/b" });
   } finally {
     await close();
   }
