@@ -67,13 +67,12 @@ export function isHex(text: string): boolean {
   return HEX.test(text);
 }
 
-const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => (byte < 16 ? "0" : "") + byte.toString(16));
-
 /** Lower-case hex of bytes (natively where the runtime can: refusing a forged salt tag is mostly this). */
 export function hex(bytes: Uint8Array): string {
   if (native) return native.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
   let out = "";
-  for (const byte of bytes) out += HEX_PAIRS[byte];
+  // 256 + byte prints three digits, the first always 1: two digits with their leading zero.
+  for (const byte of bytes) out += (byte | 256).toString(16).slice(1);
   return out;
 }
 

@@ -4,12 +4,13 @@ import type { CryptoBackend, MaybePromise } from "./backend.ts";
 import { cloneJson, parseSafe } from "./json.ts";
 import { LruCache } from "./lru.ts";
 import { andThen, isAsync } from "./maybe-promise.ts";
+import { parseOrThrow } from "./open-payload.ts";
 import { type ResolvedSealOptions, resolveSealOptions } from "./options.ts";
 import { type PasswordInput, type PasswordSet, toPasswordSet } from "./password.ts";
 import { backendFor } from "./platform.ts";
 import type { SealCallOptions } from "./seal.ts";
 import { expirationError, formatError, HMAC_LENGTH } from "./token-shape.ts";
-import { macError, type UnsealResult, verify } from "./verify.ts";
+import { macError, type UnsealResult, type VerifiedToken, verify } from "./verify.ts";
 
 export type { UnsealResult } from "./verify.ts";
 
@@ -60,13 +61,8 @@ export async function unseal(token: string, password: PasswordInput, options?: U
  */
 interface Entry {
   readonly token: string;
-  readonly text: string;
-  readonly passwordId: string;
-  readonly expiration: number | undefined;
-  readonly legacy: boolean;
-  readonly rotated: boolean;
-  readonly untagged: boolean;
-  /** The cache's own parse of `text`; each hit gets a copy. */
+  readonly verified: VerifiedToken;
+  /** The cache's own parse of the plaintext; each hit gets a copy. */
   parsed?: unknown;
 }
 
@@ -126,22 +122,19 @@ export function openToken(
   const hit = cache.get(key);
   if (hit?.token === token) {
     // Verified once through the 1-iteration fallback: not acceptable to a caller that turned it off.
-    if (hit.legacy && !fallback) return macError();
-    const expired = expirationError(hit.expiration, now, options);
+    if (hit.verified.legacy && !fallback) return macError();
+    const expired = expirationError(hit.verified.expiration, now, options);
     if (expired) return expired;
     // Parsed once (a null payload each time, harmlessly): copying parsed JSON is several times cheaper than parsing.
-    hit.parsed ??= parseSafe(hit.text);
-    const { passwordId, expiration, legacy, rotated, untagged } = hit;
-    return { value: cloneJson(hit.parsed), passwordId, expiration, legacy, rotated, untagged };
+    hit.parsed ??= parseSafe(hit.verified.text);
+    return { ...hit.verified, value: cloneJson(hit.parsed) };
   }
-  return andThen(verify(backend, token, set, options, fallback, now), (result) => {
-    if (result instanceof SessionError) return result;
-    const { value, text, passwordId, expiration, legacy, rotated, untagged } = result;
-    if (token.length <= VERIFIED_MAX_TOKEN) {
-      cache.set(key, { token, text, passwordId, expiration, legacy, rotated, untagged });
-    }
-    // The plaintext stays inside: callers get the same fields from a hit and a miss.
-    return { value, passwordId, expiration, legacy, rotated, untagged };
+  return andThen(verify(backend, token, set, options, fallback, now), (verified) => {
+    if (verified instanceof SessionError) return verified;
+    // Parsed before caching: a payload that is not JSON must throw here, not from a later hit.
+    const value = parseOrThrow(verified.text);
+    if (token.length <= VERIFIED_MAX_TOKEN) cache.set(key, { token, verified });
+    return { ...verified, value };
   });
 }
 
