@@ -23,6 +23,7 @@ export default defineConfig({
       "test/store/redis-client.test.ts",
       "test/store/postgres-pool.test.ts",
       "test/store/redis-cluster-path.test.ts",
+      "test/store/redis-cluster-ops.test.ts",
     ],
     exclude: ["**/node_modules/**"],
     // No framework apps are built here, so the app cache of the full run is not set up.

@@ -325,3 +325,59 @@ describe("postgresStore's background sweep", () => {
     await store.close();
   });
 });
+
+describe("postgresStore migrate, on a fake pool", () => {
+  function migratingPool(failOn?: string, rollbackFails = false) {
+    const texts: string[] = [];
+    const locks: unknown[] = [];
+    const released: unknown[] = [];
+    const client = {
+      async query(query: PgQuery) {
+        texts.push(query.text.split(/\s/, 1)[0] as string);
+        if (query.text.includes("pg_advisory_xact_lock")) locks.push(query.values);
+        if (failOn !== undefined && query.text.startsWith(failOn)) throw new Error(`${failOn} failed`);
+        if (rollbackFails && query.text === "ROLLBACK") throw new Error("connection gone");
+        return { rows: [] };
+      },
+      release(error?: Error | boolean) {
+        released.push(error);
+      },
+    };
+    const pool = { ...fakePool(), connect: async () => client };
+    return { pool, texts, locks, released };
+  }
+
+  it("creates the table in one transaction on one connection, under a lock named after the table", async () => {
+    const { pool, texts, locks, released } = migratingPool();
+    await postgresStore({ pool, schema: "app", sweepInterval: 0 }).migrate();
+    expect(texts).toEqual(["BEGIN", "SELECT", "CREATE", "CREATE", "CREATE", "CREATE", "COMMIT"]);
+    expect(locks).toEqual([['sealed-session "app"."sealed_sessions"']]);
+    expect(released).toEqual([undefined]);
+  });
+
+  it("rolls back and drops the connection when a statement fails, even if the rollback fails too", async () => {
+    for (const rollbackFails of [false, true]) {
+      const { pool, texts, released } = migratingPool("CREATE TABLE", rollbackFails);
+      const error = (await postgresStore({ pool, sweepInterval: 0 })
+        .migrate()
+        .catch((e: unknown) => e)) as Error & { cause?: Error };
+      expect(isSessionError(error, "ERR_STORE_UNAVAILABLE")).toBe(true);
+      expect(error.message).toBe("session store failed on migrate");
+      expect(error.cause?.message).toBe("CREATE TABLE failed");
+      expect(texts).toEqual(["BEGIN", "SELECT", "CREATE", "ROLLBACK"]);
+      expect(released).toEqual([true]);
+    }
+  });
+
+  it("closes only a pool it created, once, and never the one it was given", async () => {
+    let ended = 0;
+    const pool = { ...fakePool(), end: async () => void ended++ };
+    const store = postgresStore({ pool, sweepInterval: 0 });
+    await store.get("s1");
+    await store.close();
+    expect(ended).toBe(0);
+    // Created on first use only: closing an unused store opens nothing.
+    const unused = postgresStore({ connectionString: "postgres://127.0.0.1:1/none", sweepInterval: 0 });
+    await expect(unused.close()).resolves.toBeUndefined();
+  });
+});
