@@ -223,6 +223,33 @@ describe("postgresStore queries, on a fake pool", () => {
     await expect(store.update("s1", { set: { a: 2 }, unset: [] }, 60, soon())).rejects.toThrow(/after its deadline/);
   });
 
+  it("names the operation in each refusal and failure", async () => {
+    let row: Record<string, unknown> | undefined;
+    let fail = false;
+    const pool = fakePool((query) => {
+      if (fail) throw new Error("connection terminated");
+      if (kind(query) === "in_time") return { rows: [{ in_time: false }] };
+      return { rows: row ? [row] : [] };
+    });
+    const store = postgresStore({ pool, sweepInterval: 0 });
+    const late = (what: string) => `session store refused the ${what} that arrived after its deadline`;
+    row = { written: 0, in_time: false };
+    await expect(store.create(record, 60, soon())).rejects.toThrow(late("create"));
+    row = undefined;
+    await expect(store.update("s1", { set: {}, unset: [] }, 60, soon())).rejects.toThrow(late("update"));
+    row = { deleted: 0, in_time: false };
+    await expect(store.delete("s1", soon())).rejects.toThrow(late("delete"));
+    fail = true;
+    for (const [what, call] of [
+      ["get", () => store.get("s1")],
+      ["listByUser", () => store.listByUser("ada")],
+      ["create", () => store.create(record, 60, soon())],
+      ["update", () => store.update("s1", { set: {}, unset: [] }, 60, soon())],
+    ] as const) {
+      await expect(call()).rejects.toThrow(`session store failed on ${what}`);
+    }
+  });
+
   it("reads create's and delete's in_time when nothing was written", async () => {
     let row: Record<string, unknown> = {};
     const pool = fakePool(() => ({ rows: [row] }));

@@ -218,6 +218,39 @@ describe("redisStore writes, on a fake client", () => {
     expect(serverDeadline).toBeGreaterThan(1_700_000_000_250 + left - 100);
   });
 
+  it("sends an unowned record's owner as empty and no index key, and names each refused write", async () => {
+    const client = new FakeRedis("ready").answer("create", 1, -1).answer("update", 0, -1).answer("delete", -1);
+    const store = redisStore({ client, prefix: "p:" });
+    expect(await store.create(record("s1", { a: 1 }), undefined, soon())).toBe(true);
+    const [, , count, , , ttl, id, prefix, createdAt, owner, ...fields] = client.named("create")[0] ?? [];
+    expect([count, ttl, id, prefix, createdAt, owner, ...fields]).toEqual([
+      1,
+      0,
+      "s1",
+      "p:",
+      1_700_000_000_123,
+      "",
+      ".a",
+      "1",
+    ]);
+    expect(await store.update("s1", { set: { b: 2 }, unset: ["a"] }, 30, soon())).toBeUndefined();
+    const [, , updateCount, , , ...updateArgs] = client.named("update")[0] ?? [];
+    expect([updateCount, ...updateArgs]).toEqual([1, 30, "s1", "p:", "=", "", 1, ".b", "2", ".a"]);
+    for (const [what, write] of [
+      ["create", () => store.create(record("s2"), 60, soon())],
+      ["update", () => store.update("s2", { set: {}, unset: [] }, 60, soon())],
+      ["delete", () => store.delete("s2", soon())],
+    ] as const) {
+      await expect(write()).rejects.toThrow(`session store refused the ${what} that arrived after its deadline`);
+    }
+  });
+
+  it("an error without a cause has no cause property", async () => {
+    const error = await firstReady(new FakeRedis("end"), 10).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(Object.hasOwn(error as object, "cause")).toBe(false);
+  });
+
   it("tells a refused (-1) write as late, and a create of an existing id as false", async () => {
     const client = new FakeRedis("ready").answer("create", -1, 0);
     const store = redisStore({ client });
