@@ -198,4 +198,29 @@ describe("the tag check of a token whose salt key is cached", () => {
     );
     expect(derivations(calls)).toBe(before);
   });
+
+  it("with several passwords, the one whose key for the salt is cached skips its tag check", async () => {
+    const options = resolveSealOptions({ iterations: 2 });
+    const sealer = countingBackend().backend;
+    // One window: three tokens under the same salts.
+    const tokens = [];
+    for (const n of [0, 1, 2]) tokens.push(await sealWith(sealer, { n }, PW, options));
+    const [warm = "", alone = "", both = ""] = tokens;
+    const { backend, calls } = countingBackend();
+    const passwords = [PW, OTHER];
+    // Derives the salts' keys and both passwords' tag keys.
+    expect((await unsealDetailed(backend, warm, passwords, options)).value).toEqual({ n: 0 });
+    const hmacs = (open: () => unknown) => {
+      const before = calls.createHmac;
+      try {
+        open();
+      } catch {}
+      return calls.createHmac - before;
+    };
+    const macOnly = hmacs(() => unsealDetailed(backend, alone, PW, options));
+    const otherTags = hmacs(() => unsealDetailed(backend, warm, [OTHER], options));
+    expect(otherTags).toBeGreaterThan(0);
+    // PW's key is cached: only OTHER's tags are checked, then the MAC.
+    expect(hmacs(() => unsealDetailed(backend, both, passwords, options))).toBe(macOnly + otherTags);
+  });
 });
