@@ -55,6 +55,17 @@ describe("on a runtime without Buffer (Workers, browsers)", () => {
     expect(portable.fromBase64url("-_-__gA")).toEqual(bytes);
   });
 
+  it("writes hex from its own table, for every byte value", async () => {
+    const bytes = new Uint8Array(Array.from({ length: 256 }, (_, byte) => byte));
+    const expected = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+    vi.stubGlobal("Buffer", undefined);
+    vi.resetModules();
+    const portable = await import("../../src/seal/encoding.ts");
+    expect(portable.hex(bytes)).toBe(expected);
+    expect(portable.hex(bytes.subarray(250, 252))).toBe("fafb");
+    expect(portable.hex(new Uint8Array(0))).toBe("");
+  });
+
   it("or with a Buffer that does not speak base64url, or cannot say", async () => {
     for (const buffer of [{ isEncoding: () => false }, {}]) {
       vi.stubGlobal("Buffer", buffer);

@@ -91,8 +91,10 @@ describe("key work on the node backend", () => {
     const hex = (n: number) => randomBytes(n).toString("hex");
     const b64 = (n: number) => randomBytes(n).toString("base64url");
     const { backend, calls } = countingBackend();
+    // Sealed on another backend: this one has no sealing window to put the keys back from, only its key cache.
+    const sealer = countingBackend().backend;
     const options = resolveSealOptions({});
-    await unsealDetailed(backend, await sealWith(backend, { n: 0 }, PASSWORD, options), PASSWORD, options);
+    await unsealDetailed(backend, await sealWith(sealer, { n: 0 }, PASSWORD, options), PASSWORD, options);
     const before = derivations(calls);
     // Untagged forgeries with 2,000 random salts: more than the 1,024 salts the cache keeps.
     for (let i = 0; i < 2000; i++) {
@@ -102,7 +104,7 @@ describe("key work on the node backend", () => {
     expect(derivations(calls)).toBeGreaterThan(before); // the forgeries did cost their 1-iteration tries
     const spent = derivations(calls);
     // A token this process has not verified, under the salts it has keys for: no derivation.
-    const token = await sealWith(backend, { n: 1 }, PASSWORD, options);
+    const token = await sealWith(sealer, { n: 1 }, PASSWORD, options);
     expect((await unsealDetailed(backend, token, PASSWORD, options)).value).toEqual({ n: 1 });
     expect(derivations(calls)).toBe(spent);
   });
