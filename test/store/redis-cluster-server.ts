@@ -32,29 +32,7 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < 6; i++) {
-      const port = await freePort();
-      const args = [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--cluster-enabled",
-        "yes",
-        "--cluster-config-file",
-        `nodes-${port}.conf`,
-        "--cluster-node-timeout",
-        "1000",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        dir,
-      ];
-      nodes.push({ port, process: spawn("redis-server", args, { stdio: "ignore" }) });
-    }
-    for (const node of nodes) await until(() => answers(node.port), `node ${node.port} did not start`);
+    for (let i = 0; i < 6; i++) nodes.push(await startNode(dir));
     const create = spawnSync(
       "redis-cli",
       ["--cluster", "create", ...nodes.map((n) => `127.0.0.1:${n.port}`), "--cluster-replicas", "1", "--cluster-yes"],
@@ -80,6 +58,48 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     },
     stop,
   };
+}
+
+/**
+ * One cluster node on free ports. The bus port is given (`cluster-port`, Redis 7):
+ * by default it is the port + 10,000, which may be taken, or past 65,535 for an
+ * ephemeral port above 55,535. A port taken between the probe and the spawn
+ * makes the process exit: then it is tried again on other ports.
+ */
+async function startNode(dir: string): Promise<ClusterNodeProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const busPort = await freePort();
+    if (busPort === port) continue;
+    const args = [
+      "--port",
+      String(port),
+      "--cluster-port",
+      String(busPort),
+      "--bind",
+      "127.0.0.1",
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      `nodes-${port}.conf`,
+      "--cluster-node-timeout",
+      "1000",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+    ];
+    const child = spawn("redis-server", args, { stdio: "ignore" });
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    await until(async () => exited() || (await answers(port)), `node ${port} did not start`).catch((error) => {
+      child.kill("SIGKILL");
+      throw error;
+    });
+    if (!exited()) return { port, process: child };
+    if (attempt === 3) throw new Error(`redis-server exited three times at start (last ports ${port}, ${busPort})`);
+  }
 }
 
 async function until(check: () => Promise<boolean>, message: string): Promise<void> {
