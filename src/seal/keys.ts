@@ -204,8 +204,13 @@ function randomSalt(backend: CryptoBackend, bits: number): string {
   return hex(backend.randomBytes(Math.ceil(bits / 8)));
 }
 
+const optionsIds = new WeakMap<ResolvedSealOptions, string>();
+
+/** What makes two option objects seal alike; made once per object (a string built per seal costs a fresh hash). */
 function optionsId(o: ResolvedSealOptions): string {
-  const e = o.encryption;
-  const i = o.integrity;
-  return `${e.algorithm}:${e.iterations}:${e.saltBits}:${i.iterations}:${i.saltBits}`;
+  return getOrAdd(optionsIds, o, () => {
+    const e = o.encryption;
+    const i = o.integrity;
+    return `${e.algorithm}:${e.iterations}:${e.saltBits}:${i.iterations}:${i.saltBits}`;
+  });
 }

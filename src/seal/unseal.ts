@@ -4,13 +4,12 @@ import type { CryptoBackend, MaybePromise } from "./backend.ts";
 import { cloneJson, parseSafe } from "./json.ts";
 import { LruCache } from "./lru.ts";
 import { andThen, isAsync } from "./maybe-promise.ts";
-import { parseOrThrow } from "./open-payload.ts";
 import { type ResolvedSealOptions, resolveSealOptions } from "./options.ts";
 import { type PasswordInput, type PasswordSet, toPasswordSet } from "./password.ts";
 import { backendFor } from "./platform.ts";
 import type { SealCallOptions } from "./seal.ts";
 import { expirationError, formatError, HMAC_LENGTH } from "./token-shape.ts";
-import { macError, type UnsealResult, type VerifiedToken, verify } from "./verify.ts";
+import { macError, type UnsealResult, verify } from "./verify.ts";
 
 export type { UnsealResult } from "./verify.ts";
 
@@ -61,8 +60,13 @@ export async function unseal(token: string, password: PasswordInput, options?: U
  */
 interface Entry {
   readonly token: string;
-  readonly verified: VerifiedToken;
-  /** The cache's own parse of the plaintext; each hit gets a copy. */
+  readonly text: string;
+  readonly passwordId: string;
+  readonly expiration: number | undefined;
+  readonly legacy: boolean;
+  readonly rotated: boolean;
+  readonly untagged: boolean;
+  /** The cache's own parse of `text`; each hit gets a copy. */
   parsed?: unknown;
 }
 
@@ -122,19 +126,22 @@ export function openToken(
   const hit = cache.get(key);
   if (hit?.token === token) {
     // Verified once through the 1-iteration fallback: not acceptable to a caller that turned it off.
-    if (hit.verified.legacy && !fallback) return macError();
-    const expired = expirationError(hit.verified.expiration, now, options);
+    if (hit.legacy && !fallback) return macError();
+    const expired = expirationError(hit.expiration, now, options);
     if (expired) return expired;
     // Parsed once (a null payload each time, harmlessly): copying parsed JSON is several times cheaper than parsing.
-    hit.parsed ??= parseSafe(hit.verified.text);
-    return { ...hit.verified, value: cloneJson(hit.parsed) };
+    hit.parsed ??= parseSafe(hit.text);
+    const { passwordId, expiration, legacy, rotated, untagged } = hit;
+    return { value: cloneJson(hit.parsed), passwordId, expiration, legacy, rotated, untagged };
   }
-  return andThen(verify(backend, token, set, options, fallback, now), (verified) => {
-    if (verified instanceof SessionError) return verified;
-    // Parsed before caching: a payload that is not JSON must throw here, not from a later hit.
-    const value = parseOrThrow(verified.text);
-    if (token.length <= VERIFIED_MAX_TOKEN) cache.set(key, { token, verified });
-    return { ...verified, value };
+  return andThen(verify(backend, token, set, options, fallback, now), (result) => {
+    if (result instanceof SessionError) return result;
+    const { value, text, passwordId, expiration, legacy, rotated, untagged } = result;
+    if (token.length <= VERIFIED_MAX_TOKEN) {
+      cache.set(key, { token, text, passwordId, expiration, legacy, rotated, untagged });
+    }
+    // The plaintext stays inside: callers get the same fields from a hit and a miss.
+    return { value, passwordId, expiration, legacy, rotated, untagged };
   });
 }
 

@@ -4,7 +4,7 @@ import { holdBudget, limiterFor, type Release } from "./budget.ts";
 import { constantTimeEqual } from "./encoding.ts";
 import { hasKey, keyFor, rememberKey, restoreWindowKeys } from "./keys.ts";
 import { andThen, isAsync } from "./maybe-promise.ts";
-import { decrypt } from "./open-payload.ts";
+import { decrypt, parseOrThrow } from "./open-payload.ts";
 import type { ResolvedSealOptions } from "./options.ts";
 import { assertPasswordLength, candidatesFor, type NormalizedPassword, type PasswordSet } from "./password.ts";
 import { MAC_PREFIX } from "./seal.ts";
@@ -34,8 +34,8 @@ export interface UnsealResult {
   readonly untagged: boolean;
 }
 
-/** What {@link verify} learns: the plaintext (parsed by the caller, which caches it) and the details. */
-export interface VerifiedToken extends Omit<UnsealResult, "value"> {
+/** What {@link verify} gives: the result and the plaintext it was parsed from (for the verified-token cache). */
+export interface VerifiedToken extends UnsealResult {
   readonly text: string;
 }
 
@@ -137,6 +137,7 @@ export function verify(
         if (!cached) rememberKey(backend, candidate.integrity, macSalt, iterations, "sha256", opened.key);
         const legacy = iterations !== configured;
         const finish = (text: string): VerifiedToken => ({
+          value: parseOrThrow(text),
           text,
           passwordId: candidate.id,
           expiration,
@@ -216,6 +217,10 @@ function withValidTags(
   macSalt: string,
   iterations: number,
 ): MaybePromise<readonly NormalizedPassword[]> {
+  // The usual case, one password whose key for this salt is cached: no arrays, no closures.
+  if (candidates.length === 1 && hasKey(backend, candidates[0]!.integrity, macSalt, iterations, "sha256")) {
+    return candidates;
+  }
   const checks = candidates.map((candidate) =>
     hasKey(backend, candidate.integrity, macSalt, iterations, "sha256")
       ? true
